@@ -1,0 +1,31 @@
+"""The application factory: configuration, database, REST, pages and Socket.IO on one app."""
+
+from typing import Any
+
+from flask import Flask
+
+from widget_server import config
+from widget_server.realtime import socketio
+from widget_server.services.database import Database
+from widget_server.views import register_views
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    # The instance folder sits in the working directory, so a user's data is where they run it.
+    app = Flask(__name__, instance_path=_instance_path(overrides),
+                static_folder="../static", template_folder="../templates")
+    config.load(app, overrides)
+    database = Database(app.config["DATABASE_URL"])
+    app.extensions["widget_db"] = database
+    register_views(app)
+    from widget_server.sockets import register_sockets
+
+    register_sockets(app, socketio)
+    return app
+
+
+def _instance_path(overrides: dict[str, Any] | None) -> str:
+    import os
+
+    wanted = (overrides or {}).get("INSTANCE_PATH") or os.environ.get("WIDGET_SERVER_INSTANCE_PATH")
+    return os.path.abspath(wanted or "instance")

@@ -1,0 +1,107 @@
+"""`widget-server` commands (CONTRACT: Running it). Run through widget_server.entry:main."""
+
+import json
+import sys
+from typing import Any
+
+import click
+from flask import Flask
+
+from widget_server import logs, migrate
+from widget_server.app import create_app
+from widget_server.services import ledger, organisations, retention
+from widget_server.services.database import Database
+
+
+def _app(ctx: click.Context) -> Flask:
+    app = create_app()
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        # The embedded default looks after itself: created and migrated on first use.
+        migrate.upgrade(db(app))
+    return app
+
+
+def db(app: Flask) -> Database:
+    database: Database = app.extensions["widget_db"]
+    return database
+
+
+@click.group()
+def cli() -> None:
+    """Consent widget server."""
+    logs.configure()
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Run the server (HTTP and Socket.IO, one process)."""
+    from widget_server.serving import serve as run
+
+    obj: dict[str, Any] = ctx.obj or {}
+    run(_app(ctx), host, port, obj.get("runner"), obj.get("open_files", 0))
+
+
+@cli.command("create-org")
+@click.argument("name")
+@click.option("--origin", "origins", multiple=True, required=True,
+              help="An origin allowed to embed the widget, e.g. https://meet.example.org.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def create_org(ctx: click.Context, name: str, origins: tuple[str, ...], as_json: bool) -> None:
+    """Create an organisation and print its API key (shown this once only)."""
+    from widget_server.domain.errors import DomainError
+
+    app = _app(ctx)
+    try:
+        with db(app).session() as session:
+            org_id, key = organisations.create_organisation(session, name, list(origins))
+    except DomainError as err:
+        raise click.UsageError(err.message) from None
+    if as_json:
+        click.echo(json.dumps({"organisation_id": org_id, "api_key": key}))
+    else:
+        click.echo(f"Organisation: {org_id}\nAPI key (shown once, keep it safe): {key}")
+
+
+@cli.command()
+@click.pass_context
+def purge(ctx: click.Context) -> None:
+    """Apply retention now; prints how many values were removed (never the values)."""
+    app = _app(ctx)
+    with db(app).session() as session:
+        report = retention.purge(session)
+    counts = ", ".join(f"{name}: {count}" for name, count in report.values.items())
+    click.echo(f"Purged {report.total} values from {report.calls} calls ({counts}).")
+
+
+@cli.command("verify-ledger")
+@click.option("--call", "call_id", default=None, help="Check only this call.")
+@click.pass_context
+def verify_ledger(ctx: click.Context, call_id: str | None) -> None:
+    """Check every hash chain; exit 1 naming the first bad event."""
+    app = _app(ctx)
+    with db(app).read_session() as session:
+        verdict = ledger.verify(session, call_id)
+    if verdict.ok:
+        click.echo(f"Ledger intact: {verdict.events} events in {verdict.calls} calls.")
+        return
+    click.echo(f"Ledger ALTERED: call {verdict.call_id}, event seq {verdict.seq}: "
+               f"{verdict.problem}.", err=True)
+    sys.exit(1)
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Apply migrations."""
+    app = create_app()
+    migrate.upgrade(db(app))
+    click.echo("Database is at the newest revision.")

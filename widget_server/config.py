@@ -1,0 +1,50 @@
+"""Configuration from WIDGET_SERVER_* environment variables (CONTRACT: Running it)."""
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ASYNC_MODES = ("eventlet", "gevent", "threading")
+
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": None,  # a SQLite file in the instance folder
+    "SECRET_KEY": None,  # generated once and kept in the instance folder
+    "PUBLIC_URL": None,  # taken from the request when unset
+    "MESSAGE_QUEUE": None,
+    "ASYNC_MODE": "eventlet",
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "SOCKET_MAX_MESSAGE": 32 * 1024,
+    "SOCKET_RATE": 20.0,  # events a second a connection may send, sustained
+    "SOCKET_BURST": 40,  # and in one burst
+    "HOST_BATCH_WINDOW": 0.01,  # seconds; updates to a host within it go out as one list
+    "PURGE_INTERVAL": 3600,  # seconds between retention runs inside the server
+    "MAX_CONNECTIONS": 20000,
+    "BACKLOG": 4096,
+}
+
+
+def load(app: Flask, overrides: dict[str, Any] | None) -> None:
+    app.config.update(DEFAULTS)
+    app.config.from_prefixed_env("WIDGET_SERVER")
+    app.config.update(overrides or {})
+    if app.config["ASYNC_MODE"] not in ASYNC_MODES:
+        raise SystemExit(f"WIDGET_SERVER_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'widget.db'}"
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+
+
+def _instance_secret(path: Path) -> str:
+    """A secret made once per instance, readable by its owner only."""
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,1 @@
+"""Domain rules and storage models: no web framework, no transport."""

@@ -1,0 +1,84 @@
+"""Domain errors: each carries a stable code and the HTTP status the edges translate it to."""
+
+from typing import Any
+
+
+class DomainError(Exception):
+    code = "error"
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, message: str, *, fields: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class ValidationFailed(DomainError):
+    code = "validation_failed"
+    status = 422
+    title = "Validation failed"
+
+
+class UnexpectedField(ValidationFailed):
+    code = "unexpected_field"
+
+
+class MissingField(ValidationFailed):
+    code = "missing_field"
+
+
+class InvalidState(ValidationFailed):
+    code = "invalid_state"
+
+
+class UnknownPurpose(ValidationFailed):
+    code = "unknown_purpose"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+    title = "Not found"
+
+
+class CallEnded(DomainError):
+    code = "call_ended"
+    status = 409
+    title = "Call ended"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409
+    title = "Conflict"
+
+
+class AlreadyJoined(DomainError):
+    code = "already_joined"
+    status = 409
+    title = "Already joined"
+
+
+class NotJoined(DomainError):
+    code = "not_joined"
+    status = 409
+    title = "Not joined"
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+    status = 401
+    title = "Unauthorized"
+
+
+class InvalidToken(Unauthorized):
+    code = "invalid_token"
+
+
+class TokenExpired(Unauthorized):
+    code = "token_expired"
+
+
+class WrongRole(Unauthorized):
+    code = "wrong_role"

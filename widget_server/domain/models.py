@@ -1,0 +1,195 @@
+"""Storage models (SQLAlchemy 2, typed).
+
+Personal data lives only in the three data fields of `Participant`.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC: SQLite keeps no zone, PostgreSQL would convert it."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    origins: Mapped[list[str]]
+    created_at: Mapped[datetime]
+
+
+class ApiKey(Base):
+    __tablename__ = "api_key"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"), index=True)
+    # The prefix finds the row; only a hash of the secret is kept, compared in constant time.
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime]
+
+
+class Notice(Base):
+    __tablename__ = "notice"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"), index=True)
+    latest_version: Mapped[int]
+    created_at: Mapped[datetime]
+
+
+class NoticeVersion(Base):
+    """Immutable once written: a change to a notice is a new version."""
+
+    __tablename__ = "notice_version"
+    __table_args__ = (UniqueConstraint("notice_id", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    notice_id: Mapped[str] = mapped_column(ForeignKey("notice.id"))
+    version: Mapped[int]
+    content: Mapped[dict[str, Any]]
+    content_hash: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime]
+
+
+class Call(Base):
+    __tablename__ = "call"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"), index=True)
+    notice_version_id: Mapped[int] = mapped_column(ForeignKey("notice_version.id"))
+    title: Mapped[str] = mapped_column(String(300))
+    external_ref: Mapped[str | None] = mapped_column(String(200))
+    starts_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(10))  # open | ended
+    created_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Heads of the two per-call sequences, updated in the writing transaction so that on
+    # PostgreSQL the row lock serialises writers of one call and keeps both sequences gap-free.
+    ledger_seq: Mapped[int] = mapped_column(default=0)
+    ledger_head: Mapped[str] = mapped_column(String(80))
+    update_seq: Mapped[int] = mapped_column(default=0)
+    participant_count: Mapped[int] = mapped_column(default=0)
+    # Derived counters for the gate, kept in step with participants in the same transactions.
+    present_count: Mapped[int] = mapped_column(default=0)
+    blocking_count: Mapped[int] = mapped_column(default=0)
+    # Which personal fields retention has already erased (so a second purge finds nothing).
+    purged_fields: Mapped[list[str]] = mapped_column(default=list)
+    retention_done: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Participant(Base):
+    __tablename__ = "participant"
+    __table_args__ = (
+        UniqueConstraint("call_id", "number"),
+        Index("ix_participant_presence", "call_id", "present", "gate_ok"),
+    )
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("call.id"))
+    number: Mapped[int]  # for the pseudonym "Participant 7"
+    # Personal data: each held only while a purpose of the notice needs it.
+    display_name: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(10))
+    resume_hash: Mapped[str] = mapped_column(String(80))
+    connections: Mapped[int] = mapped_column(default=0)
+    present: Mapped[bool] = mapped_column(Boolean, default=False)
+    gate_ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    joined_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class PurposeState(Base):
+    """Current state of one participant × purpose, derived from the ledger for fast reads."""
+
+    __tablename__ = "purpose_state"
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participant.id"), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+
+
+class StateCount(Base):
+    """How many participants of a call are in each state of each purpose (the summary)."""
+
+    __tablename__ = "state_count"
+    call_id: Mapped[str] = mapped_column(ForeignKey("call.id"), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+
+
+class DecisionEvent(Base):
+    """The append-only ledger: one row per choice, pseudonymous, hash-chained per call."""
+
+    __tablename__ = "decision_event"
+    __table_args__ = (UniqueConstraint("call_id", "seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("call.id"))
+    seq: Mapped[int]
+    event_id: Mapped[str] = mapped_column(String(64))
+    participant_id: Mapped[str] = mapped_column(String(40))
+    purpose: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    notice_version: Mapped[int]
+    notice_hash: Mapped[str] = mapped_column(String(80))
+    language: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(10))
+    recorded_at: Mapped[datetime]
+    prev_hash: Mapped[str] = mapped_column(String(80))
+    hash: Mapped[str] = mapped_column(String(80))
+
+
+class Receipt(Base):
+    """The answer to one `decide` event, kept so a retry of its event_id gets the same answer."""
+
+    __tablename__ = "receipt"
+    __table_args__ = (UniqueConstraint("participant_id", "event_id"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participant.id"))
+    event_id: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int]
+    hash: Mapped[str] = mapped_column(String(80))
+    state: Mapped[dict[str, Any]]
+
+
+class CallUpdate(Base):
+    """Every host-visible change of a call, numbered, so a host that missed some can catch up.
+
+    Holds no personal data: the participant's label is rendered when the update is read.
+    """
+
+    __tablename__ = "call_update"
+    call_id: Mapped[str] = mapped_column(ForeignKey("call.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    participant_id: Mapped[str | None] = mapped_column(String(40))
+    snapshot: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]

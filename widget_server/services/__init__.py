@@ -1,0 +1,1 @@
+"""Use cases: plain functions over a SQLAlchemy session. Each commits once, or not at all."""

@@ -1,0 +1,86 @@
+"""Reading and verifying the decision ledger."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from widget_server.domain.hashing import GENESIS, chain_hash
+from widget_server.domain.models import Call, DecisionEvent
+from widget_server.services.decisions import ledger_fields
+
+PAGE_MAX = 1000
+
+
+@dataclass
+class Verdict:
+    ok: bool
+    calls: int
+    events: int
+    call_id: str | None = None
+    seq: int | None = None
+    problem: str | None = None
+
+
+def verify(session: Session, call_id: str | None = None) -> Verdict:
+    """Walk every chain. Stops at the first event that was edited, deleted or moved."""
+    query = select(Call).order_by(Call.created_at, Call.id)
+    if call_id is not None:
+        query = query.where(Call.id == call_id)
+    calls = events = 0
+    for call in session.scalars(query):
+        calls += 1
+        expected_seq, prev = 1, GENESIS
+        for event in _events(session, call.id):
+            events += 1
+            problem = _check(event, expected_seq, prev)
+            if problem:
+                return Verdict(False, calls, events, call.id, event.seq, problem)
+            expected_seq, prev = expected_seq + 1, event.hash
+        if call.ledger_seq != expected_seq - 1 or call.ledger_head != prev:
+            return Verdict(False, calls, events, call.id, expected_seq,
+                           f"events from seq {expected_seq} to {call.ledger_seq} are missing")
+    return Verdict(True, calls, events)
+
+
+def _check(event: DecisionEvent, expected_seq: int, prev: str) -> str | None:
+    if event.seq != expected_seq:
+        return f"expected seq {expected_seq}, found {event.seq} (an event is missing or moved)"
+    if event.prev_hash != prev:
+        return "prev_hash does not match the previous event (deleted or reordered)"
+    if chain_hash(event.prev_hash, ledger_fields(event)) != event.hash:
+        return "the event's content does not match its hash (edited)"
+    return None
+
+
+def _events(session: Session, call_id: str) -> Iterator[DecisionEvent]:
+    # Ordered by insertion as well as seq so a swapped seq shows as out of place.
+    query = (select(DecisionEvent).where(DecisionEvent.call_id == call_id)
+             .order_by(DecisionEvent.seq, DecisionEvent.id)
+             .execution_options(yield_per=1000))
+    yield from session.scalars(query)
+
+
+def decisions_page(session: Session, call_id: str, after: int, limit: int) -> dict[str, Any]:
+    """The ledger of one call, oldest first, `limit` events after seq `after`."""
+    limit = max(1, min(limit, PAGE_MAX))
+    rows = list(session.scalars(
+        select(DecisionEvent).where(DecisionEvent.call_id == call_id, DecisionEvent.seq > after)
+        .order_by(DecisionEvent.seq).limit(limit + 1)))
+    items = [decision_view(e) for e in rows[:limit]]
+    more = len(rows) > limit
+    return {"items": items, "next": str(items[-1]["seq"]) if more else None}
+
+
+def all_decisions(session: Session, call_id: str) -> Iterator[dict[str, Any]]:
+    for event in _events(session, call_id):
+        yield decision_view(event)
+
+
+def decision_view(event: DecisionEvent) -> dict[str, Any]:
+    view = ledger_fields(event)
+    del view["call_id"]
+    view.update(prev_hash=event.prev_hash, hash=event.hash)
+    return view

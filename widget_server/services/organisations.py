@@ -1,0 +1,59 @@
+"""Organisations (clients) and their API keys."""
+
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from widget_server.domain.errors import Unauthorized, ValidationFailed
+from widget_server.domain.ids import digest, new_id, new_secret, same_digest, utcnow
+from widget_server.domain.models import ApiKey, Organisation
+from widget_server.domain.origins import normalise_origin
+
+KEY_PREFIX = "wsk"
+
+
+def create_organisation(session: Session, name: str, origins: list[str]) -> tuple[str, str]:
+    """Create an organisation allowed to embed on `origins`; returns (id, api key).
+
+    The key is returned once and stored only as a hash. Commits once.
+    """
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise ValidationFailed("The organisation needs a name of 1 to 200 characters.",
+                               fields={"name": ["1 to 200 characters."]})
+    if not origins:
+        raise ValidationFailed("At least one embed origin is needed.",
+                               fields={"origins": ["At least one origin."]})
+    normalised = sorted({normalise_origin(o) for o in origins})
+    now = utcnow()
+    organisation = Organisation(id=new_id("org"), name=name, origins=normalised, created_at=now)
+    prefix, secret = secrets.token_hex(4), new_secret(24)
+    session.add(organisation)
+    session.flush()  # the key's foreign key needs the organisation row first
+    session.add(ApiKey(organisation_id=organisation.id, prefix=prefix,
+                       secret_hash=digest(secret), created_at=now))
+    session.commit()
+    return organisation.id, f"{KEY_PREFIX}_{prefix}_{secret}"
+
+
+def authenticate(session: Session, api_key: str) -> str:
+    """The organisation id an API key belongs to; Unauthorized otherwise (same answer for all)."""
+    parts = api_key.split("_", 2) if api_key else []
+    refused = Unauthorized("A valid API key is required.")
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        raise refused
+    key = session.scalar(select(ApiKey).where(ApiKey.prefix == parts[1]))
+    if key is None or not same_digest(parts[2], key.secret_hash):
+        raise refused
+    return key.organisation_id
+
+
+def embed_origins(session: Session, organisation_id: str) -> list[str]:
+    organisation = session.get(Organisation, organisation_id)
+    return list(organisation.origins) if organisation else []
+
+
+def all_embed_origins(session: Session) -> set[str]:
+    """Every origin any organisation may embed on: the Socket.IO CORS allow-list."""
+    return {o for origins in session.scalars(select(Organisation.origins)) for o in origins}

@@ -1,0 +1,67 @@
+"""What hosts see: the roster, the gate, and the updates they may have missed."""
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from widget_server.domain.errors import NotFound
+from widget_server.domain.models import Call, CallUpdate, Participant, PurposeState
+from widget_server.services.call_state import gate, label, render_update, summary
+
+# A host further behind than this gets a fresh roster instead of a replay: cheaper for both.
+MAX_REPLAY = 2000
+
+
+def roster(session: Session, call_id: str) -> dict[str, Any]:
+    """The call's participants with their states, the summary and gate, at one sequence number."""
+    call = _call(session, call_id)
+    states: dict[str, dict[str, str]] = {}
+    rows = session.execute(
+        select(PurposeState.participant_id, PurposeState.purpose, PurposeState.state)
+        .join(Participant, Participant.id == PurposeState.participant_id)
+        .where(Participant.call_id == call_id))
+    for participant_id, purpose, state in rows:
+        states.setdefault(participant_id, {})[purpose] = state
+    people = session.execute(
+        select(Participant.id, Participant.number, Participant.display_name, Participant.channel,
+               Participant.present, Participant.updated_at)
+        .where(Participant.call_id == call_id).order_by(Participant.number))
+    participants = [
+        {"id": pid, "label": label(number, name), "channel": channel, "present": present,
+         "state": states.get(pid, {}), "updated_at": updated_at.isoformat()}
+        for pid, number, name, channel, present, updated_at in people
+    ]
+    return {"call": {"id": call.id, "title": call.title, "status": call.status},
+            "seq": call.update_seq, "participants": participants,
+            "summary": summary(session, call), "gate": gate(call)}
+
+
+def call_gate(session: Session, call_id: str) -> dict[str, Any]:
+    """The gate with the ids of the present participants who block recording."""
+    call = _call(session, call_id)
+    blocking = session.scalars(select(Participant.id).where(
+        Participant.call_id == call_id, Participant.present.is_(True),
+        Participant.gate_ok.is_(False)).order_by(Participant.number))
+    return {"recording_allowed": gate(call)["recording_allowed"], "blocking": list(blocking),
+            "seq": call.update_seq}
+
+
+def updates_since(session: Session, call_id: str, since: int) -> dict[str, Any]:
+    """Every update after `since`, in order; or, when that is too many or unknown, a roster."""
+    call = _call(session, call_id)
+    if since < 0 or since > call.update_seq or call.update_seq - since > MAX_REPLAY:
+        return {"roster": roster(session, call_id)}
+    rows = session.execute(
+        select(CallUpdate, Participant.display_name)
+        .outerjoin(Participant, Participant.id == CallUpdate.participant_id)
+        .where(CallUpdate.call_id == call_id, CallUpdate.seq > since)
+        .order_by(CallUpdate.seq)).all()
+    return {"updates": [render_update(u.seq, u.kind, u.snapshot, name) for u, name in rows]}
+
+
+def _call(session: Session, call_id: str) -> Call:
+    call = session.get(Call, call_id)
+    if call is None:
+        raise NotFound(f"No call {call_id}.")
+    return call

@@ -1,0 +1,58 @@
+"""Running the app for real: the maintenance loop and the WSGI server of the chosen mode."""
+
+from collections.abc import Callable
+
+from flask import Flask
+
+from widget_server import logs
+from widget_server.realtime import socketio
+from widget_server.services import participants, retention
+
+MAINTENANCE_TICK = 10.0
+
+
+def prepare(app: Flask) -> None:
+    """Before accepting connections: nobody is present, and the CORS list is loaded."""
+    with app.extensions["widget_db"].session() as session:
+        away = participants.reset_presence(session)
+    if away:
+        logs.event("presence_reset", participants=away)
+    app.extensions["widget_origins"].refresh()
+
+
+def maintenance(app: Flask) -> None:
+    """Refreshes the embed origins often and applies retention every PURGE_INTERVAL seconds."""
+    since_purge = float(app.config["PURGE_INTERVAL"])
+    while True:
+        try:
+            app.extensions["widget_origins"].refresh()
+            if since_purge >= app.config["PURGE_INTERVAL"]:
+                since_purge = 0.0
+                with app.extensions["widget_db"].session() as session:
+                    report = retention.purge(session)
+                if report.total:
+                    logs.event("purged", calls=report.calls, **report.values)
+        except Exception as err:  # keep the loop alive; the next tick tries again
+            logs.warning("maintenance_failed", error=type(err).__name__)
+        socketio.sleep(MAINTENANCE_TICK)
+        since_purge += MAINTENANCE_TICK
+
+
+Runner = Callable[[Flask, str, int], None]
+
+
+def serve(app: Flask, host: str, port: int, runner: Runner | None, open_files: int) -> None:
+    """Run until stopped. `runner` serves with eventlet when the entry point chose it;
+    otherwise Flask-SocketIO's own runner serves gevent or threading."""
+    prepare(app)
+    socketio.start_background_task(maintenance, app)
+    logs.event("serving", port=port, mode=app.config["ASYNC_MODE"],
+               open_files=open_files, max_connections=app.config["MAX_CONNECTIONS"],
+               backlog=app.config["BACKLOG"])
+    app.wsgi_app = logs.access_log(app.wsgi_app)  # type: ignore[method-assign,assignment]
+    if runner is not None:
+        runner(app, host, port)
+    elif app.config["ASYNC_MODE"] == "threading":
+        socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
+    else:
+        socketio.run(app, host=host, port=port, log=None)

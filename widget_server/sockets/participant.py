@@ -1,0 +1,69 @@
+"""The /participant namespace: the widget joins, decides, and leaves by disconnecting."""
+
+from typing import Any
+
+from flask_socketio import join_room
+
+from widget_server import logs
+from widget_server.domain.errors import AlreadyJoined, NotJoined
+from widget_server.domain.tokens import WIDGET
+from widget_server.realtime import participant_room
+from widget_server.services import decisions, participants
+from widget_server.sockets.base import CallNamespace, database, feed
+from widget_server.sockets.connections import Connection
+
+
+class ParticipantNamespace(CallNamespace):
+    role = WIDGET
+
+    def on_connect(self, auth: Any = None) -> None:
+        connection = self.admit(auth)
+        join_room(participant_room(connection.call_id))
+
+    def on_join(self, data: Any = None) -> dict[str, Any]:
+        return self.guarded(data, _join)
+
+    def on_decide(self, data: Any = None) -> dict[str, Any]:
+        return self.guarded(data, _decide)
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        connection = self.connections.pop(_sid())
+        if connection is None or connection.participant_id is None:
+            return
+        with database().session() as session:
+            update = participants.leave(session, connection.call_id, connection.participant_id)
+        feed().publish(connection.call_id, update)
+        logs.event("left", call=connection.call_id, participant=connection.participant_id)
+
+
+def _join(connection: Connection, data: dict[str, Any]) -> dict[str, Any]:
+    if connection.participant_id is not None:
+        raise AlreadyJoined("This connection has joined already.")
+    with database().session() as session:
+        result = participants.join(session, connection.call_id, fields=data.get("fields"),
+                                   language=data.get("language"), resume=connection.resume)
+    connection.participant_id = result["participant"]["id"]
+    connection.resume = result["participant"]["resume"]
+    feed().publish(connection.call_id, result.pop("update"))
+    logs.event("joined", call=connection.call_id, participant=connection.participant_id)
+    return result
+
+
+def _decide(connection: Connection, data: dict[str, Any]) -> dict[str, Any]:
+    if connection.participant_id is None:
+        raise NotJoined("Join the call before deciding.")
+    with database().session() as session:
+        result = decisions.decide(
+            session, connection.call_id, connection.participant_id,
+            event_id=data.get("event_id"), choices=data.get("choices"),
+            fields=data.get("fields"))
+    feed().publish(connection.call_id, result.pop("update"))
+    logs.event("decided", call=connection.call_id, participant=connection.participant_id,
+               seq=result["receipt"]["seq"])
+    return result
+
+
+def _sid() -> str:
+    from flask import request
+
+    return str(request.sid)  # type: ignore[attr-defined]

@@ -1,0 +1,29 @@
+"""HTTP edge: REST API, pages, health; problem+json errors and security headers."""
+
+from flask import Flask, Response
+
+from widget_server.views.api import register_api
+from widget_server.views.errors import register_error_handlers
+from widget_server.views.health import health
+
+
+def register_views(app: Flask) -> None:
+    register_api(app)
+    app.register_blueprint(health)
+    try:
+        from widget_server.views.pages import pages
+    except ImportError:  # pragma: no cover - pages arrive with the widget issue
+        pass
+    else:
+        app.register_blueprint(pages)
+    register_error_handlers(app)
+    app.after_request(_security_headers)
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    # Pages that may be framed (the widget) set their own frame-ancestors; nothing else may be.
+    response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response

@@ -1,0 +1,22 @@
+"""The REST API (/api/v1) on flask-smorest: the marshmallow schemas that validate requests are
+the ones the OpenAPI document at /api/openapi.json is generated from."""
+
+from flask import Flask
+from flask_smorest import Api
+
+api = Api()
+
+
+def register_api(app: Flask) -> None:
+    app.config.setdefault("API_TITLE", "Consent widget server")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/api")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    api.init_app(app)
+    api.spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "description": "An organisation API key."})
+    from widget_server.views.api import calls, notices
+
+    api.register_blueprint(notices.blp)
+    api.register_blueprint(calls.blp)

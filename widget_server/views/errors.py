@@ -1,0 +1,52 @@
+"""Every error leaves as application/problem+json (RFC 9457), never as an HTML page."""
+
+from typing import Any
+
+from flask import Flask, Response, json
+from werkzeug.exceptions import HTTPException
+
+from widget_server import logs
+from widget_server.domain.errors import DomainError
+from widget_server.schemas.problems import problem
+
+PROBLEM = "application/problem+json"
+
+
+def problem_response(body: dict[str, Any]) -> Response:
+    return Response(json.dumps(body), status=body["status"], mimetype=PROBLEM)
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(err: DomainError) -> Response:
+        return problem_response(problem(err))
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException) -> Response:
+        status = err.code or 500
+        body: dict[str, Any] = {"type": "about:blank", "title": err.name, "status": status,
+                                "detail": err.description}
+        # flask-smorest/webargs put the field messages of a failed validation here.
+        messages = getattr(err, "data", {}).get("messages") if hasattr(err, "data") else None
+        if messages:
+            body["errors"] = _flatten(messages)
+            body["code"] = "validation_failed"
+            body["detail"] = "The request is not valid: " + ", ".join(sorted(body["errors"]))
+        return problem_response(body)
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception) -> Response:
+        logs.warning("unhandled_error", error=type(err).__name__)
+        return problem_response({"type": "about:blank", "title": "Internal Server Error",
+                                 "status": 500, "detail": "Something went wrong on our side."})
+
+
+def _flatten(messages: Any) -> dict[str, Any]:
+    """webargs nests messages by location ({"json": {...}}); the client wants field → messages."""
+    if isinstance(messages, dict) and set(messages) <= {"json", "query", "path", "headers",
+                                                        "form", "files", "view_args"}:
+        merged: dict[str, Any] = {}
+        for part in messages.values():
+            merged.update(part if isinstance(part, dict) else {"_": part})
+        return merged
+    return messages if isinstance(messages, dict) else {"_": messages}
