@@ -44,6 +44,28 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     run(_app(ctx), host, port, obj.get("runner"), obj.get("open_files", 0))
 
 
+@cli.command()
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.pass_context
+def demo(ctx: click.Context, port: int) -> None:
+    """Serve a demo call, its live dashboard, and a meeting page on a second origin."""
+    from widget_server import demo as sample
+    from widget_server.serving import serve as run
+
+    app = _app(ctx)
+    # Two origins on one machine: the server on 127.0.0.1, the meeting page on localhost.
+    server_url, meeting_url = f"http://127.0.0.1:{port}", f"http://localhost:{port + 1}"
+    app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"] or server_url
+    prepared = sample.prepare(app, meeting_url)
+    sample.serve_meeting_page("127.0.0.1", port + 1, server_url, prepared)
+    click.echo(f"Meeting page (a participant):  {meeting_url}/\n"
+               f"Host dashboard:                {server_url}/host#token={prepared['host_token']}\n"
+               f"API key of the demo organisation: {prepared['api_key']}\n"
+               "Open both pages side by side; press Ctrl+C to stop.")
+    obj: dict[str, Any] = ctx.obj or {}
+    run(app, "127.0.0.1", port, obj.get("runner"), obj.get("open_files", 0))
+
+
 @cli.command("create-org")
 @click.argument("name")
 @click.option("--origin", "origins", multiple=True, required=True,

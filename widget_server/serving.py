@@ -8,7 +8,7 @@ from widget_server import logs
 from widget_server.realtime import socketio
 from widget_server.services import participants, retention
 
-MAINTENANCE_TICK = 10.0
+MAINTENANCE_TICK = 5.0  # a new organisation may embed within this many seconds
 
 
 def prepare(app: Flask) -> None:

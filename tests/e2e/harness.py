@@ -46,9 +46,10 @@ class Server:
                               capture_output=True, check=check, timeout=60)
 
     def start(self) -> "Server":
-        log = open(self.log_path, "ab")  # noqa: SIM115 - the child process owns it
-        self.process = subprocess.Popen([*CLI, "serve", "--port", str(self.port)],
-                                        env=self.env, cwd=self.workdir, stdout=log, stderr=log)
+        with open(self.log_path, "ab") as log:  # the child keeps its own copy of the handle
+            self.process = subprocess.Popen([*CLI, "serve", "--port", str(self.port)],
+                                            env=self.env, cwd=self.workdir, stdout=log,
+                                            stderr=log)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -107,15 +108,23 @@ class Org:
 
 
 class Participant:
+    """A widget's connection: records what the server pushes (call_ended) in `events`."""
+
     def __init__(self, url: str, token: str, resume: str | None = None) -> None:
-        self.client = socketio.SimpleClient()
+        self.client = socketio.Client(reconnection=False)
+        self.events: list[tuple[str, Any]] = []
+        self.client.on("call_ended", lambda data=None: self.events.append(("call_ended", data)),
+                       namespace="/participant")
         auth: dict[str, Any] = {"token": token}
         if resume:
             auth["resume"] = resume
-        self.client.connect(url, namespace="/participant", auth=auth, transports=["websocket"],
-                            wait_timeout=10)
+        self.client.connect(url, namespaces=["/participant"], auth=auth,
+                            transports=["websocket"], wait_timeout=10)
         self.id: str | None = None
         self.resume: str | None = None
+
+    def emit(self, event: str, data: Any, callback: Any = None) -> None:
+        self.client.emit(event, data, namespace="/participant", callback=callback)
 
     def call(self, event: str, data: Any, timeout: float = 10) -> dict[str, Any]:
         answer: dict[str, Any] = self.client.call(event, data, namespace="/participant",
@@ -160,6 +169,9 @@ class Host:
         batch = data if isinstance(data, list) else [data]
         now = time.monotonic()
         for update in batch:
+            # As the contract asks of hosts: what the roster already holds is not news.
+            if self.roster is not None and update["seq"] <= self.roster["seq"]:
+                continue
             self.updates.append(update)
             self.arrivals.append(now)
 

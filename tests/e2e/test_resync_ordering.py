@@ -1,5 +1,6 @@
 """Resynchronising after missed updates, per-participant ordering, and idempotent retries."""
 
+import time
 import uuid
 
 from tests.e2e.harness import Host, Org, Participant, Server
@@ -18,6 +19,11 @@ def test_a_host_that_missed_updates_gets_exactly_those_in_order_once(
     people[1].decide({"recording": "denied", "notes_email": "granted"},
                      fields={"email": "p1@example.org"})
     people[2].close()
+    # A disconnect is processed by the server after the client returns: wait for it.
+    deadline = time.monotonic() + 5
+    while org.get(f"/api/v1/calls/{call['id']}/gate")["seq"] < seen + 3:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
     back = Host(server.url, call["host"]["token"])
     answer = back.resync(seen)
     assert answer["ok"] is True
@@ -42,8 +48,8 @@ def test_rapid_grant_and_withdraw_end_in_the_last_state_sent(server: Server, org
     # Emitted back to back without waiting: the server must still apply them in order.
     for n, event_id in enumerate(ids):
         state = "granted" if n % 2 == 0 else "withdrawn"
-        person.client.emit("decide", {"event_id": event_id, "choices": {"recording": state}},
-                           namespace="/participant", callback=answers.append)
+        person.emit("decide", {"event_id": event_id, "choices": {"recording": state}},
+                    callback=answers.append)
     host = Host(server.url, call["host"]["token"])
     host.wait_for(lambda: len(answers) == len(ids))
     assert all(a["ok"] for a in answers), answers

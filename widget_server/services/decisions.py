@@ -1,5 +1,6 @@
 """Decisions: one participant's choices, recorded in the ledger and applied to the current state."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -8,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from widget_server.domain.errors import (
     CallEnded,
+    DomainError,
     InvalidState,
     NotFound,
     ValidationFailed,
@@ -49,6 +51,48 @@ def decide(
     is then None). Refuses an ended call, an unknown purpose, a state the purpose's lawful
     basis does not allow, and any field no granted purpose needs, storing nothing.
     """
+    result = _apply(session, DecisionRequest(call_id, participant_id, event_id, choices,
+                                             fields, channel))
+    session.commit()
+    return result
+
+
+@dataclass(frozen=True)
+class DecisionRequest:
+    call_id: str
+    participant_id: str
+    event_id: Any
+    choices: Any
+    fields: Any = None
+    channel: str = "widget"
+
+
+def decide_many(session: Session, requests: list[DecisionRequest]
+                ) -> list[dict[str, Any] | DomainError]:
+    """Group commit: apply each decision in its own savepoint, in the order given, then commit
+    them all at once (one fsync for the batch). A refused decision leaves nothing behind and
+    does not disturb the others; its error takes its place in the answer.
+
+    Raises if the commit itself fails: then none of them is recorded.
+    """
+    results: list[dict[str, Any] | DomainError] = []
+    for request in requests:
+        savepoint = session.begin_nested()
+        try:
+            results.append(_apply(session, request))
+        except DomainError as err:
+            savepoint.rollback()
+            results.append(err)
+        else:
+            savepoint.commit()
+    session.commit()
+    return results
+
+
+def _apply(session: Session, request: DecisionRequest) -> dict[str, Any]:
+    """One decision inside the caller's transaction; the caller commits."""
+    call_id, participant_id, event_id = request.call_id, request.participant_id, request.event_id
+    choices, fields, channel = request.choices, request.fields, request.channel
     if not isinstance(event_id, str) or not 1 <= len(event_id) <= MAX_EVENT_ID:
         raise ValidationFailed("event_id must be a string of 1 to 64 characters.",
                                fields={"event_id": ["1 to 64 characters."]})
@@ -59,7 +103,6 @@ def decide(
     previous = session.scalar(select(Receipt).where(
         Receipt.participant_id == participant.id, Receipt.event_id == event_id))
     if previous is not None:
-        session.rollback()
         return {"state": previous.state, "receipt": _receipt(previous), "update": None}
     if call.status != "open":
         raise CallEnded("The call has ended; no more decisions can be recorded.")
@@ -91,7 +134,6 @@ def decide(
                       seq=last.seq, hash=last.hash, state=after)
     session.add(receipt)
     event = record_update(session, call, "decision", participant, after, now)
-    session.commit()
     return {"state": after, "receipt": _receipt(receipt), "update": event}
 
 

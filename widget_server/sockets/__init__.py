@@ -8,6 +8,7 @@ from flask_socketio import SocketIO
 from widget_server.realtime import HostFeed
 from widget_server.realtime.feed import HOST_NAMESPACE, PARTICIPANT_NAMESPACE
 from widget_server.services import organisations
+from widget_server.sockets.group_commit import GroupCommitter
 from widget_server.sockets.host import HostNamespace
 from widget_server.sockets.participant import ParticipantNamespace
 
@@ -32,7 +33,9 @@ def register_sockets(app: Flask, io: SocketIO) -> None:
     )
     io.on_namespace(ParticipantNamespace(PARTICIPANT_NAMESPACE))
     io.on_namespace(HostNamespace(HOST_NAMESPACE))
-    app.extensions["widget_feed"] = HostFeed(io, app.config["HOST_BATCH_WINDOW"])
+    feed = HostFeed(io, app.config["HOST_BATCH_WINDOW"])
+    app.extensions["widget_feed"] = feed
+    app.extensions["widget_committer"] = GroupCommitter(app, feed, io.start_background_task)
 
 
 class EmbedOrigins:

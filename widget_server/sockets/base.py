@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import current_app, request
-from flask_socketio import Namespace, disconnect
+from flask_socketio import ConnectionRefusedError, Namespace, disconnect
 
 from widget_server import logs
 from widget_server.domain.errors import DomainError
@@ -13,6 +13,7 @@ from widget_server.schemas.problems import ack_error, ack_for
 from widget_server.services import calls
 from widget_server.services.database import Database
 from widget_server.sockets.connections import Connection, Registry, TokenBucket
+from widget_server.sockets.group_commit import GroupCommitter
 
 T = TypeVar("T")
 # A connection that keeps sending past its budget after this many refusals is cut off.
@@ -22,6 +23,11 @@ MAX_REFUSALS = 20
 def database() -> Database:
     db: Database = current_app.extensions["widget_db"]
     return db
+
+
+def committer() -> "GroupCommitter":
+    group: GroupCommitter = current_app.extensions["widget_committer"]
+    return group
 
 
 def feed() -> HostFeed:
@@ -44,7 +50,9 @@ class CallNamespace(Namespace):
                 call_id = calls.admit(session, current_app.config["SECRET_KEY"], token, self.role)
         except DomainError as err:
             logs.event("connect_refused", namespace=self.namespace, code=err.code)
-            raise ConnectionRefusedError({"code": err.code, "message": err.message}) from None
+            # Socket.IO v5 sends {"message", "data"}; browsers read the code as err.data.code.
+            raise ConnectionRefusedError(err.message, {"code": err.code,
+                                                       "message": err.message}) from None
         config = current_app.config
         connection = Connection(call_id=call_id,
                                 bucket=TokenBucket(config["SOCKET_RATE"], config["SOCKET_BURST"]),

@@ -8,8 +8,9 @@ from widget_server import logs
 from widget_server.domain.errors import AlreadyJoined, NotJoined
 from widget_server.domain.tokens import WIDGET
 from widget_server.realtime import participant_room
-from widget_server.services import decisions, participants
-from widget_server.sockets.base import CallNamespace, database, feed
+from widget_server.services import participants
+from widget_server.services.decisions import DecisionRequest
+from widget_server.sockets.base import CallNamespace, committer, database, feed
 from widget_server.sockets.connections import Connection
 
 
@@ -52,12 +53,9 @@ def _join(connection: Connection, data: dict[str, Any]) -> dict[str, Any]:
 def _decide(connection: Connection, data: dict[str, Any]) -> dict[str, Any]:
     if connection.participant_id is None:
         raise NotJoined("Join the call before deciding.")
-    with database().session() as session:
-        result = decisions.decide(
-            session, connection.call_id, connection.participant_id,
-            event_id=data.get("event_id"), choices=data.get("choices"),
-            fields=data.get("fields"))
-    feed().publish(connection.call_id, result.pop("update"))
+    result = committer().decide(DecisionRequest(
+        connection.call_id, connection.participant_id, data.get("event_id"),
+        data.get("choices"), data.get("fields")))
     logs.event("decided", call=connection.call_id, participant=connection.participant_id,
                seq=result["receipt"]["seq"])
     return result
