@@ -110,7 +110,7 @@ def prepare(app: Flask, meeting_origin: str) -> dict[str, Any]:
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
+    def log_message(self, format: str, *args: Any) -> None:
         """Silent: the stdlib handler would log client addresses."""
 
 

@@ -55,4 +55,4 @@ def serve(app: Flask, host: str, port: int, runner: Runner | None, open_files: i
     elif app.config["ASYNC_MODE"] == "threading":
         socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
     else:
-        socketio.run(app, host=host, port=port, log=None)
+        socketio.run(app, host=host, port=port, log_output=False)

@@ -4,7 +4,7 @@ Personal data lives only in the three data fields of `Participant`.
 """
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -14,6 +14,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -193,3 +194,8 @@ class CallUpdate(Base):
     participant_id: Mapped[str | None] = mapped_column(String(40))
     snapshot: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+
+
+def table(model: type[Base]) -> Table:
+    """A model's table, typed for Core statements (bulk writes on hot paths)."""
+    return cast(Table, model.__table__)

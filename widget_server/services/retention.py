@@ -49,7 +49,7 @@ def purge(session: Session, now: datetime | None = None) -> PurgeReport:
             result = session.execute(update(Participant)
                                      .where(Participant.call_id == call.id, column.is_not(None))
                                      .values({name: None}))
-            report.values[name] += result.rowcount
+            report.values[name] += result.rowcount  # type: ignore[attr-defined]
         call.purged_fields = sorted(done | expired)
         call.retention_done = set(call.purged_fields) >= DATA_CATEGORIES
     session.commit()
@@ -59,5 +59,5 @@ def purge(session: Session, now: datetime | None = None) -> PurgeReport:
 def _retention(content: dict[str, object], name: str) -> int:
     """Days after the call a field may be kept: the longest retention of the purposes needing
     it (a field no purpose needs is never stored; it counts as expired at once)."""
-    days = [p.retention_days for p in purposes_of(content) if name in p.data]  # type: ignore[arg-type]
+    days = [p.retention_days for p in purposes_of(content) if name in p.data]
     return max(days, default=0)

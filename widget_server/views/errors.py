@@ -10,6 +10,9 @@ from widget_server.domain.errors import DomainError
 from widget_server.schemas.problems import problem
 
 PROBLEM = "application/problem+json"
+_CODES = {400: "malformed_request", 401: "unauthorized", 404: "not_found",
+          405: "method_not_allowed", 413: "body_too_large", 422: "validation_failed",
+          429: "rate_limited"}
 
 
 def problem_response(body: dict[str, Any]) -> Response:
@@ -28,9 +31,9 @@ def register_error_handlers(app: Flask) -> None:
                                 "detail": err.description}
         # flask-smorest/webargs put the field messages of a failed validation here.
         messages = getattr(err, "data", {}).get("messages") if hasattr(err, "data") else None
+        body["code"] = _CODES.get(status, "http_error")
         if messages:
             body["errors"] = _flatten(messages)
-            body["code"] = "validation_failed"
             body["detail"] = "The request is not valid: " + ", ".join(sorted(body["errors"]))
         return problem_response(body)
 
@@ -46,7 +49,7 @@ def _flatten(messages: Any) -> dict[str, Any]:
     if isinstance(messages, dict) and set(messages) <= {"json", "query", "path", "headers",
                                                         "form", "files", "view_args"}:
         merged: dict[str, Any] = {}
-        for part in messages.values():
-            merged.update(part if isinstance(part, dict) else {"_": part})
+        for location, part in messages.items():
+            merged.update(part if isinstance(part, dict) else {location: part})
         return merged
     return messages if isinstance(messages, dict) else {"_": messages}

@@ -1,0 +1,80 @@
+"""The OpenAPI document and the health endpoints."""
+
+from typing import Any
+
+from flask import Flask
+
+from tests.api.conftest import Api
+
+ENDPOINTS = {
+    "/api/v1/notices": {"get", "post"},
+    "/api/v1/notices/{notice_id}": {"get"},
+    "/api/v1/notices/{notice_id}/versions": {"post"},
+    "/api/v1/calls": {"get", "post"},
+    "/api/v1/calls/{call_id}": {"get"},
+    "/api/v1/calls/{call_id}/end": {"post"},
+    "/api/v1/calls/{call_id}/gate": {"get"},
+    "/api/v1/calls/{call_id}/participants": {"get"},
+    "/api/v1/calls/{call_id}/decisions": {"get"},
+}
+SCHEMAS = {"NoticeIn", "NoticeOut", "PurposeIn", "CallIn", "CallOut", "CallCreated",
+           "CallDetail", "GateOut", "RosterOut", "DecisionOut", "DecisionsPage", "Problem"}
+
+
+def _spec(api: Api) -> dict[str, Any]:
+    response = api.client.get("/api/openapi.json")
+    assert response.status_code == 200
+    return dict(response.get_json())
+
+
+def test_the_document_is_valid_openapi_3(api: Api) -> None:
+    spec = _spec(api)
+    assert spec["openapi"].startswith("3.")
+    from openapi_spec_validator import validate  # a test dependency (pyproject's test extra)
+
+    validate(spec)
+
+
+def test_every_endpoint_is_documented_with_bearer_auth(api: Api) -> None:
+    spec = _spec(api)
+    for path, methods in ENDPOINTS.items():
+        assert path in spec["paths"], path
+        operations = {m for m in spec["paths"][path] if m != "parameters"}
+        assert operations == methods, path
+        for method in methods:
+            operation = spec["paths"][path][method]
+            assert operation["security"] == [{"bearer": []}]
+            problem = operation["responses"]["401"]["content"]["application/problem+json"]
+            assert problem["schema"] == {"$ref": "#/components/schemas/Problem"}
+    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_schemas_come_from_the_marshmallow_schemas(api: Api) -> None:
+    spec = _spec(api)
+    schemas = spec["components"]["schemas"]
+    assert set(schemas) >= SCHEMAS
+    notice_in = schemas["NoticeIn"]
+    assert set(notice_in["required"]) == {"name", "controller", "privacy_policy_url",
+                                          "default_language", "purposes"}
+    assert notice_in["additionalProperties"] is False  # unknown fields are refused
+    assert schemas["PurposeIn"]["properties"]["retention_days"]["maximum"] == 3650
+    assert set(schemas["CallCreated"]["properties"]) >= {"widget", "host", "notice"}
+    assert "widget" not in schemas["CallDetail"]["properties"]
+    assert set(schemas["CallDetail"]["properties"]) >= {"summary", "gate"}
+    body = spec["paths"]["/api/v1/notices"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/NoticeIn"}
+    created = spec["paths"]["/api/v1/calls"]["post"]["responses"]["201"]
+    assert created["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/CallCreated"}
+    decisions = spec["paths"]["/api/v1/calls/{call_id}/decisions"]["get"]
+    assert {p["name"] for p in decisions["parameters"]} == {"after", "limit", "format"}
+    assert set(decisions["responses"]["200"]["content"]) == {"application/json", "text/csv"}
+
+
+def test_health_and_readiness(app: Flask) -> None:
+    client = app.test_client()
+    live = client.get("/healthz")
+    assert live.status_code == 200 and live.get_json()["status"] == "ok"
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.get_json() == {"status": "ok", "database": "ok"}

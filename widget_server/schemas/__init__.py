@@ -1,0 +1,1 @@
+"""Marshmallow schemas at the edges: what the REST API and the sockets load and dump."""
