@@ -96,3 +96,31 @@ def test_an_organisation_needs_a_name_and_an_origin(world: World, name: str,
     with pytest.raises(ValidationFailed):
         world.organisation(name, origins)
     assert world.count(Organisation) == 0
+
+
+# normalise_origin (widget_server/domain/origins.py) promises "exact scheme://host[:port], the
+# unit browsers use for frame-ancestors and CORS".
+@pytest.mark.parametrize("origin", ["https://example.org:99999", "https://example.org:abc"])
+def test_an_origin_with_a_bad_port_is_a_validation_error(world: World, origin: str) -> None:
+    with pytest.raises(ValidationFailed):
+        world.organisation(origins=(origin,))
+
+
+@pytest.mark.parametrize("origin", ["https://a.example;sandbox", "https://a.example,b.example",
+                                    "https://a.example%20b", "https://a.example'"])
+def test_an_origin_whose_host_has_foreign_characters_is_refused(world: World,
+                                                                origin: str) -> None:
+    with pytest.raises(ValidationFailed):
+        world.organisation(origins=(origin,))
+
+
+@pytest.mark.parametrize(("given", "serialised"), [
+    ("https://[::1]:8080", "https://[::1]:8080"),
+    ("https://a.example:443", "https://a.example"),
+    ("http://a.example:80", "http://a.example"),
+])
+def test_origins_are_stored_as_browsers_serialise_them(world: World, given: str,
+                                                       serialised: str) -> None:
+    org_id, _ = world.organisation(origins=(given,))
+    with world.db.read_session() as s:
+        assert organisations.embed_origins(s, org_id) == [serialised]

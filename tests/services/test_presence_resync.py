@@ -147,3 +147,32 @@ def test_reset_presence_marks_everyone_away(world: World, lecture: Lecture) -> N
     # a participant who comes back is present again, with one connection
     again = world.join(lecture.call_id, {"display_name": "Dee"})
     assert world.participant(again["participant"]["id"]).connections == 1
+
+
+def test_every_update_carries_the_true_summary_and_gate_at_its_seq(world: World,
+                                                                   lecture: Lecture) -> None:
+    """A host applying updates in order holds exactly what the database holds."""
+    joined = world.join(lecture.call_id, {"display_name": "Ada"})
+    ada, resume = joined["participant"]["id"], joined["participant"]["resume"]
+    steps = [
+        lambda: joined["update"],
+        lambda: world.join(lecture.call_id, {"display_name": "Bob"})["update"],
+        lambda: lecture.decide(ada, {"recording": "granted",
+                                     "notes_email": "granted"},
+                               fields={"email": "ada@example.org"})["update"],
+        lambda: lecture.leave(ada),
+        lambda: world.join(lecture.call_id, None, resume=resume)["update"],
+        lambda: lecture.decide(ada, {"attendance": "objected"})["update"],
+        lambda: lecture.end()["update"],
+    ]
+    for step in steps:
+        update = step()
+        truth = lecture.roster()
+        assert update["seq"] == truth["seq"]
+        assert update["summary"] == truth["summary"]
+        assert update["gate"] == truth["gate"]
+        if "participant" in update:
+            person = next(p for p in truth["participants"]
+                          if p["id"] == update["participant"]["id"])
+            for key in ("label", "present", "state", "channel"):
+                assert update["participant"][key] == person[key], key

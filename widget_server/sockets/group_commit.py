@@ -1,10 +1,10 @@
-"""Group commit for decisions arriving over Socket.IO (DESIGN §5: fsync per commit blocks the
-whole event loop).
+"""The committer behind the live namespaces (DESIGN §5: an fsync per commit blocks the whole
+event loop).
 
-A handler hands its decision to the committer and waits. The committer takes everything that
-has queued up meanwhile, applies it in one transaction (a savepoint each), commits once, tells
-the hosts, and only then wakes the handlers to acknowledge. Under light load a batch is one
-decision and nothing waits; under heavy load one fsync serves many decisions.
+A handler hands its request to the committer and waits. The committer takes everything that
+has queued meanwhile, has the service apply it in one transaction, tells the hosts, and only
+then wakes the handlers to acknowledge. Under light load a batch is one request and nothing
+waits; under a burst one fsync serves hundreds.
 """
 
 import queue
@@ -17,10 +17,10 @@ from flask import Flask
 from widget_server import logs
 from widget_server.domain.errors import DomainError
 from widget_server.realtime import HostFeed
-from widget_server.services import decisions
-from widget_server.services.decisions import DecisionRequest
+from widget_server.services import group_commit
+from widget_server.services.group_commit import Request
 
-MAX_BATCH = 256
+MAX_BATCH = 512
 
 
 class CommitFailed(DomainError):
@@ -31,7 +31,7 @@ class CommitFailed(DomainError):
 
 @dataclass
 class _Pending:
-    request: DecisionRequest
+    request: Request
     done: threading.Event = field(default_factory=threading.Event)
     result: dict[str, Any] | DomainError | None = None
 
@@ -46,8 +46,8 @@ class GroupCommitter:
         self._started = False
         self._lock = threading.Lock()
 
-    def decide(self, request: DecisionRequest) -> dict[str, Any]:
-        """Blocks until the decision is committed (or refused); raises its DomainError."""
+    def submit(self, request: Request) -> dict[str, Any]:
+        """Blocks until the request is committed (or refused); raises its DomainError."""
         self._ensure_running()
         pending = _Pending(request)
         self._queue.put(pending)
@@ -77,14 +77,14 @@ class GroupCommitter:
         results: list[dict[str, Any] | DomainError]
         try:
             with self.app.extensions["widget_db"].session() as session:
-                results = decisions.decide_many(session, [p.request for p in batch])
+                results = group_commit.apply(session, [p.request for p in batch])
         except Exception as err:  # the commit failed: nothing of the batch is recorded
             logs.warning("group_commit_failed", error=type(err).__name__, size=len(batch))
-            failed = CommitFailed("The decision could not be recorded; please retry.")
+            failed = CommitFailed("This could not be recorded; please retry.")
             results = [failed] * len(batch)
         for pending, result in zip(batch, results, strict=True):
             if isinstance(result, dict):
-                self.feed.publish(pending.request.call_id, result.pop("update"))
+                self.feed.publish(pending.request.call_id, result.pop("update", None))
             pending.result = result
         for pending in batch:
             pending.done.set()

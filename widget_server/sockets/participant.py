@@ -8,9 +8,9 @@ from widget_server import logs
 from widget_server.domain.errors import AlreadyJoined, NotJoined
 from widget_server.domain.tokens import WIDGET
 from widget_server.realtime import participant_room
-from widget_server.services import participants
 from widget_server.services.decisions import DecisionRequest
-from widget_server.sockets.base import CallNamespace, committer, database, feed
+from widget_server.services.participants import JoinRequest, LeaveRequest
+from widget_server.sockets.base import CallNamespace, committer
 from widget_server.sockets.connections import Connection
 
 
@@ -31,21 +31,17 @@ class ParticipantNamespace(CallNamespace):
         connection = self.connections.pop(_sid())
         if connection is None or connection.participant_id is None:
             return
-        with database().session() as session:
-            update = participants.leave(session, connection.call_id, connection.participant_id)
-        feed().publish(connection.call_id, update)
+        committer().submit(LeaveRequest(connection.call_id, connection.participant_id))
         logs.event("left", call=connection.call_id, participant=connection.participant_id)
 
 
 def _join(connection: Connection, data: dict[str, Any]) -> dict[str, Any]:
     if connection.participant_id is not None:
         raise AlreadyJoined("This connection has joined already.")
-    with database().session() as session:
-        result = participants.join(session, connection.call_id, fields=data.get("fields"),
-                                   language=data.get("language"), resume=connection.resume)
+    result = committer().submit(JoinRequest(connection.call_id, data.get("fields"),
+                                            data.get("language"), resume=connection.resume))
     connection.participant_id = result["participant"]["id"]
     connection.resume = result["participant"]["resume"]
-    feed().publish(connection.call_id, result.pop("update"))
     logs.event("joined", call=connection.call_id, participant=connection.participant_id)
     return result
 
@@ -53,7 +49,7 @@ def _join(connection: Connection, data: dict[str, Any]) -> dict[str, Any]:
 def _decide(connection: Connection, data: dict[str, Any]) -> dict[str, Any]:
     if connection.participant_id is None:
         raise NotJoined("Join the call before deciding.")
-    result = committer().decide(DecisionRequest(
+    result = committer().submit(DecisionRequest(
         connection.call_id, connection.participant_id, data.get("event_id"),
         data.get("choices"), data.get("fields")))
     logs.event("decided", call=connection.call_id, participant=connection.participant_id,

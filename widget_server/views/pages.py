@@ -1,0 +1,90 @@
+"""Browser pages: the widget (framed by the organisation's meeting page) and the host dashboard.
+
+Tokens travel in the URL fragment, which browsers never send, so these views see no token. The
+widget page still needs to know whose page may frame it (`frame-ancestors`); the loader therefore
+puts the call id, which is no secret, in the path: `/widget/<call_id>#token=…`.
+"""
+
+import re
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, render_template, send_from_directory
+
+from widget_server.domain.errors import NotFound
+from widget_server.services.calls import embed_origins
+
+pages = Blueprint("pages", __name__)
+
+# The only files served from node_modules, by the name the templates use (no CDN, no other files).
+VENDOR_FILES = {
+    "socket.io.min.js": "socket.io-client/dist/socket.io.min.js",
+    "axe.min.js": "axe-core/axe.min.js",  # a devDependency: browser tests load it, production may lack it
+}
+
+# An origin as a CSP source expression: scheme, host, optional port, nothing else. Anything else
+# (a path, a space, a semicolon) could smuggle a directive into the header, so it is left out.
+_ORIGIN = re.compile(r"^https?://(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$")
+
+_BASE_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self' data:; base-uri 'none'; form-action 'none'"
+)
+
+
+def content_security_policy(frame_ancestors: list[str]) -> str:
+    allowed = [o.rstrip("/") for o in frame_ancestors if _ORIGIN.match(o.rstrip("/"))]
+    ancestors = " ".join(allowed) if allowed else "'none'"
+    return f"{_BASE_POLICY}; frame-ancestors {ancestors}"
+
+
+def _page(template: str, frame_ancestors: list[str], status: int = 200) -> Response:
+    response = current_app.make_response((render_template(template), status))
+    response.headers["Content-Security-Policy"] = content_security_policy(frame_ancestors)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+    return response
+
+
+@pages.get("/widget/<call_id>")
+def widget(call_id: str) -> Response:
+    """The consent UI, frameable only by the call's organisation's origins."""
+    with current_app.extensions["widget_db"].read_session() as session:
+        try:
+            origins = embed_origins(session, call_id)
+        except NotFound:
+            abort(404)
+    return _page("widget.html", origins)
+
+
+@pages.get("/widget")
+def widget_unframed() -> Response:
+    """The consent UI on its own (not framed): for a link opened directly."""
+    return _page("widget.html", [])
+
+
+@pages.get("/host")
+def host() -> Response:
+    """The host dashboard; its token is in the fragment."""
+    return _page("host.html", [])
+
+
+@pages.get("/vendor/<name>")
+def vendor(name: str) -> Response:
+    """The two browser libraries the pages use, straight from node_modules."""
+    relative = VENDOR_FILES.get(name)
+    if relative is None:
+        abort(404)
+    node_modules = current_app.config.get("NODE_MODULES_DIR") or _default_node_modules()
+    response = send_from_directory(node_modules, relative, mimetype="text/javascript", max_age=3600)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response
+
+
+def _default_node_modules() -> Path:
+    # node_modules sits at the top of the repository, beside static/ and templates/.
+    static = current_app.static_folder
+    top = Path(static).parent if static else Path(current_app.root_path).parent
+    return top / "node_modules"
