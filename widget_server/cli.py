@@ -13,8 +13,9 @@ from widget_server.services import ledger, organisations, retention
 from widget_server.services.database import Database
 
 
-def _app(ctx: click.Context) -> Flask:
-    app = create_app()
+def _app(ctx: click.Context, serving: bool = False) -> Flask:
+    # Only a serving process needs the chosen concurrency library; one-off commands run plain.
+    app = create_app(None if serving else {"ASYNC_MODE": "threading"})
     if app.config["DATABASE_URL"].startswith("sqlite"):
         # The embedded default looks after itself: created and migrated on first use.
         migrate.upgrade(db(app))
@@ -41,7 +42,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     from widget_server.serving import serve as run
 
     obj: dict[str, Any] = ctx.obj or {}
-    run(_app(ctx), host, port, obj.get("runner"), obj.get("open_files", 0))
+    run(_app(ctx, serving=True), host, port, obj.get("runner"), obj.get("open_files", 0))
 
 
 @cli.command()
@@ -52,7 +53,7 @@ def demo(ctx: click.Context, port: int) -> None:
     from widget_server import demo as sample
     from widget_server.serving import serve as run
 
-    app = _app(ctx)
+    app = _app(ctx, serving=True)
     # Two origins on one machine: the server on 127.0.0.1, the meeting page on localhost.
     server_url, meeting_url = f"http://127.0.0.1:{port}", f"http://localhost:{port + 1}"
     app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"] or server_url
@@ -124,6 +125,6 @@ def db_group() -> None:
 @click.pass_context
 def db_upgrade(ctx: click.Context) -> None:
     """Apply migrations."""
-    app = create_app()
+    app = create_app({"ASYNC_MODE": "threading"})
     migrate.upgrade(db(app))
     click.echo("Database is at the newest revision.")

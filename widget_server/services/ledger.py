@@ -37,7 +37,9 @@ def verify(session: Session, call_id: str | None = None) -> Verdict:
             events += 1
             problem = _check(event, expected_seq, prev)
             if problem:
-                return Verdict(False, calls, events, call.id, event.seq, problem)
+                # A gap names the missing seq; anything else the event that fails its check.
+                return Verdict(False, calls, events, call.id,
+                               min(event.seq, expected_seq), problem)
             expected_seq, prev = expected_seq + 1, event.hash
         if call.ledger_seq != expected_seq - 1 or call.ledger_head != prev:
             return Verdict(False, calls, events, call.id, expected_seq,
@@ -47,7 +49,8 @@ def verify(session: Session, call_id: str | None = None) -> Verdict:
 
 def _check(event: DecisionEvent, expected_seq: int, prev: str) -> str | None:
     if event.seq != expected_seq:
-        return f"expected seq {expected_seq}, found {event.seq} (an event is missing or moved)"
+        return (f"seq {expected_seq} is missing: the next event found is seq {event.seq} "
+                "(deleted or moved)")
     if event.prev_hash != prev:
         return "prev_hash does not match the previous event (deleted or reordered)"
     if chain_hash(event.prev_hash, ledger_fields(event)) != event.hash:
