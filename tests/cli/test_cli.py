@@ -120,6 +120,12 @@ def test_verify_ledger_names_the_first_altered_event(cli: Cli, tamper: str, bad_
     assert f"call {world['call']}, event seq {bad_seq}" in result.stderr, result.stderr
 
 
+def embedded(url: str) -> None:
+    database = Database(url)
+    migrate.upgrade(database)
+    database.dispose()  # no connection of this process may stay open on the file
+
+
 def file_bytes(path: Path) -> bytes:
     """The SQLite database after a checkpoint, with whatever WAL is left."""
     conn = sqlite3.connect(path)
@@ -142,7 +148,7 @@ def test_purge_erases_exactly_the_expired_data_and_leaves_no_bytes_behind(
         tmp_path: Path) -> None:
     # The byte search needs the embedded SQLite file, so this test always uses one.
     url = f"sqlite:///{tmp_path / 'widget.db'}"
-    migrate.upgrade(Database(url))
+    embedded(url)
     cli = Cli(tmp_path, url)
     world = populate(url)
     db_file = tmp_path / "widget.db"
@@ -170,7 +176,7 @@ def test_purge_erases_exactly_the_expired_data_and_leaves_no_bytes_behind(
 def test_withdrawing_the_only_grant_that_needed_the_email_erases_it_at_once(
         tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'widget.db'}"
-    migrate.upgrade(Database(url))
+    embedded(url)
     world = populate(url)
     assert CANARY_EMAIL.encode() in file_bytes(tmp_path / "widget.db")
     db = Database(url)
