@@ -22,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "HOST_BATCH_WINDOW": 0.01,  # seconds; updates to a host within it go out as one list
     "PURGE_INTERVAL": 3600,  # seconds between retention runs inside the server
     "MAX_CONNECTIONS": 20000,
+    "GC_POLICY": True,  # freeze survivors every second, collect fully when quiet
     "BACKLOG": 4096,
 }
 

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from flask import Flask
 
 from widget_server import logs
+from widget_server.gc_policy import FREEZE_EVERY, CollectorPolicy
 from widget_server.realtime import socketio
 from widget_server.services import participants, retention
 
@@ -41,11 +42,21 @@ def maintenance(app: Flask) -> None:
 Runner = Callable[[Flask, str, int], None]
 
 
+def collector(policy: CollectorPolicy) -> None:
+    while True:
+        socketio.sleep(FREEZE_EVERY)
+        policy.tick()
+
+
 def serve(app: Flask, host: str, port: int, runner: Runner | None, open_files: int) -> None:
     """Run until stopped. `runner` serves with eventlet when the entry point chose it;
     otherwise Flask-SocketIO's own runner serves gevent or threading."""
     prepare(app)
     socketio.start_background_task(maintenance, app)
+    if app.config["GC_POLICY"]:
+        policy = CollectorPolicy()
+        app.extensions["widget_gc"] = policy
+        socketio.start_background_task(collector, policy)
     logs.event("serving", port=port, mode=app.config["ASYNC_MODE"],
                open_files=open_files, max_connections=app.config["MAX_CONNECTIONS"],
                backlog=app.config["BACKLOG"])

@@ -74,6 +74,9 @@ class CallNamespace(Namespace):
                 logs.warning("rate_limit_disconnect", call=connection.call_id)
                 disconnect()
             return ack_error("rate_limited", "Too many events; slow down.")
+        policy = current_app.extensions.get("widget_gc")
+        if policy is not None:
+            policy.activity()
         if not isinstance(data, dict):
             return ack_error("validation_failed", "The event's payload must be an object.")
         try:

@@ -16,9 +16,10 @@ from widget_server.services.calls import embed_origins
 pages = Blueprint("pages", __name__)
 
 # The only files served from node_modules, by the name the templates use (no CDN, no other files).
+# axe-core is a devDependency: the browser tests load it; a production install may lack it (404).
 VENDOR_FILES = {
     "socket.io.min.js": "socket.io-client/dist/socket.io.min.js",
-    "axe.min.js": "axe-core/axe.min.js",  # a devDependency: browser tests load it, production may lack it
+    "axe.min.js": "axe-core/axe.min.js",
 }
 
 # An origin as a CSP source expression: scheme, host, optional port, nothing else. Anything else
