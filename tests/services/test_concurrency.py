@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.services.support import Lecture, World
+from widget_server.domain.errors import CallEnded
 from widget_server.domain.models import DecisionEvent, Receipt
 
 THREADS = 6
@@ -101,3 +102,31 @@ def test_concurrent_leaves_and_joins_keep_the_gate_counters_true(
     assert ada["update"]["gate"] == {"recording_allowed": True, "blocking": 0}
     bob = world.join(lecture.call_id, None, resume=joined[5]["participant"]["resume"])
     assert bob["update"]["gate"] == {"recording_allowed": False, "blocking": 1}
+
+
+def test_ending_a_call_while_people_join_leaves_nobody_inside(world: World,
+                                                              lecture: Lecture) -> None:
+    def joiner(n: int) -> Callable[[], list[Any]]:
+        def run() -> list[Any]:
+            outcomes: list[Any] = []
+            for i in range(4):
+                try:
+                    outcomes.append(world.join(lecture.call_id,
+                                               {"display_name": f"J{n}.{i}"})["update"]["seq"])
+                except CallEnded:
+                    outcomes.append("ended")
+            return outcomes
+        return run
+
+    results = run_together([joiner(n) for n in range(THREADS - 1)] + [lecture.end])
+    end_seq = results[-1]["update"]["seq"]
+    joined = [seq for outcomes in results[:-1] for seq in outcomes if seq != "ended"]
+    assert all(seq < end_seq for seq in joined)  # nobody got in after the end
+    for outcomes in results[:-1]:  # once ended, a joiner stays out
+        assert outcomes == sorted(outcomes, key=lambda o: o == "ended")
+    snapshot = lecture.roster()
+    assert snapshot["seq"] == end_seq == len(joined) + 1
+    assert snapshot["summary"]["present"] == 0
+    assert not any(p["present"] for p in snapshot["participants"])
+    assert len(snapshot["participants"]) == len(joined)
+    assert lecture.gate() == {"recording_allowed": False, "blocking": [], "seq": end_seq}

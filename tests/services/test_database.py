@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from tests.services.support import Lecture, World, sqlite_file_database
 from widget_server.domain.models import DecisionEvent, Participant
+from widget_server.services import decisions
 from widget_server.services.database import Database
 
 
@@ -83,3 +84,22 @@ def test_a_ledger_seq_cannot_be_taken_twice(world: World, lecture: Lecture) -> N
                             recorded_at=first.recorded_at, prev_hash=first.hash, hash="x"))
         s.commit()
     assert len(world.events(lecture.call_id)) == 1
+
+
+def test_a_failed_commit_records_nothing_and_answers_with_an_error(
+        world: World, lecture: Lecture) -> None:
+    """Nothing may be acknowledged (or broadcast) unless it was committed."""
+    pid = lecture.join()
+    before = world.footprint()
+
+    def failing_commit() -> None:
+        raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+    with world.db.session() as s:
+        s.commit = failing_commit  # type: ignore[method-assign]
+        with pytest.raises(OperationalError):
+            decisions.decide(s, lecture.call_id, pid, event_id="evt-1",
+                             choices={"recording": "granted"})
+    assert world.footprint() == before
+    # the retry, once the database is back, is recorded as new
+    assert lecture.decide(pid, {"recording": "granted"}, event_id="evt-1")["update"] is not None

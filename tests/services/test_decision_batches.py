@@ -1,5 +1,5 @@
-"""DESIGN §5 group commit, under the rules of DESIGN §2: a batch of decisions committed at once
-must leave exactly what the same decisions one at a time would."""
+"""DESIGN §5 group commit, under the rules of DESIGN §2: a batch of joins, decisions and leaves
+committed at once must leave exactly what the same requests one at a time would."""
 
 from typing import Any
 
@@ -17,8 +17,9 @@ from widget_server.domain.errors import (
     ValidationFailed,
 )
 from widget_server.domain.models import DecisionEvent, Receipt
-from widget_server.services import decisions
+from widget_server.services import decisions, group_commit
 from widget_server.services.decisions import DecisionRequest
+from widget_server.services.presence_batch import JoinRequest, LeaveRequest
 
 
 def decide_many(world: World, requests: list[DecisionRequest]) -> list[Any]:
@@ -165,4 +166,63 @@ def test_a_batch_leaves_what_single_decisions_leave(world: World, size: int) -> 
     assert blocking_positions(batched) == blocking_positions(single)
     assert [(e.seq, e.state) for e in world.events(batched.call_id)] == [
         (e.seq, e.state) for e in world.events(single.call_id)]
+    assert world.verify().ok
+
+
+def apply(world: World, requests: list[Any]) -> list[Any]:
+    with world.db.session() as s:
+        return group_commit.apply(s, requests)
+
+
+def test_joins_in_one_batch_are_numbered_without_gaps_and_refusals_store_nothing(
+        world: World, lecture: Lecture) -> None:
+    outcomes = apply(world, [
+        JoinRequest(lecture.call_id, {"display_name": "Ada"}, "de"),
+        JoinRequest(lecture.call_id, {"display_name": "Eve", "email": CANARY_EMAIL}, "en"),
+        JoinRequest(lecture.call_id, {}, "en"),
+        JoinRequest(lecture.call_id, {"display_name": "Bob"}, "fr"),
+        JoinRequest("call_missing", {"display_name": "Cy"}, "en"),
+    ])
+    assert [type(o) if isinstance(o, DomainError) else dict for o in outcomes] == [
+        dict, UnexpectedField, MissingField, dict, NotFound]
+    ada, bob = outcomes[0], outcomes[3]
+    assert (ada["notice"]["language"], bob["notice"]["language"]) == ("de", "en")
+    assert [ada["update"]["seq"], bob["update"]["seq"]] == [1, 2]
+    assert lecture.labels() == {ada["participant"]["id"]: "Ada",
+                                bob["participant"]["id"]: "Bob"}
+    assert [world.participant(o["participant"]["id"]).number for o in (ada, bob)] == [1, 2]
+    assert lecture.roster()["summary"]["purposes"]["recording"] == {"pending": 2}
+    # the resume secrets handed out in a batch work afterwards
+    again = world.join(lecture.call_id, None, resume=ada["participant"]["resume"])
+    assert again["participant"]["id"] == ada["participant"]["id"]
+
+
+def test_joins_decisions_and_leaves_in_one_batch_apply_in_the_order_sent(
+        world: World, lecture: Lecture) -> None:
+    first = world.join(lecture.call_id, {"display_name": "Ada"})
+    ada, resume = first["participant"]["id"], first["participant"]["resume"]
+    bob = lecture.join("Bob")
+    outcomes = apply(world, [
+        JoinRequest(lecture.call_id, None, "en", resume=resume),          # Ada's second tab
+        req(lecture, ada, {"recording": "granted"}),
+        req(lecture, bob, {"recording": "granted"}),
+        LeaveRequest(lecture.call_id, ada),                               # one tab closes
+        LeaveRequest(lecture.call_id, bob),
+        req(lecture, bob, {"recording": "withdrawn"}),                    # gone, still decides
+        JoinRequest(lecture.call_id, {"display_name": "Cy"}, "en"),
+        LeaveRequest(lecture.call_id, ada),                               # last tab closes
+    ])
+    assert not any(isinstance(o, DomainError) for o in outcomes), outcomes
+    assert outcomes[0]["participant"]["id"] == ada
+    assert outcomes[3] == {"update": None}                                # Ada still present
+    seqs = [o["update"]["seq"] for o in outcomes if o.get("update")]
+    assert seqs == list(range(3, 3 + len(seqs)))
+    gates = [o["update"]["gate"]["recording_allowed"] for o in outcomes if o.get("update")]
+    # Ada back (Bob pending), Ada grants (Bob pending), Bob grants, Bob leaves, Bob withdraws
+    # while away, Cy joins (pending), Ada leaves (Cy pending)
+    assert gates == [False, False, True, True, True, False, False]
+    assert world.participant(ada).present is False and world.participant(ada).connections == 0
+    assert world.states(bob)["recording"] == "withdrawn"
+    assert world.updates_since(lecture.call_id, 2)["updates"] == [
+        o["update"] for o in outcomes if o.get("update")]
     assert world.verify().ok

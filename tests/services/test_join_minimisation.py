@@ -1,13 +1,20 @@
 """DESIGN §2 Minimisation by construction, at join: the notice decides which fields may come."""
 
 import copy
+import logging
 from typing import Any
 
 import pytest
 from sqlalchemy import inspect
 
 from tests.conftest import lecture_notice
-from tests.services.support import Lecture, World, consent_name_notice
+from tests.services.support import (
+    CANARY_EMAIL,
+    CANARY_NAME,
+    Lecture,
+    World,
+    consent_name_notice,
+)
 from widget_server.domain.errors import MissingField, UnexpectedField, ValidationFailed
 from widget_server.domain.models import CallUpdate, DecisionEvent, Participant, PurposeState
 
@@ -192,3 +199,20 @@ def test_join_input_is_not_kept_by_reference(world: World, lecture: Lecture) -> 
     fields["display_name"] = "Changed Later"
     assert fields != original
     assert world.participant(pid).display_name == "Ada Lovelace"
+
+
+def test_no_personal_data_reaches_the_logs(world: World, lecture: Lecture,
+                                           caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    joined = world.join(lecture.call_id, {"display_name": CANARY_NAME})
+    pid = joined["participant"]["id"]
+    lecture.decide(pid, {"notes_email": "granted"}, fields={"email": CANARY_EMAIL})
+    with pytest.raises(UnexpectedField):
+        world.join(lecture.call_id, {"display_name": CANARY_NAME, "phone": "+44 20 7946 0000"})
+    lecture.decide(pid, {"notes_email": "withdrawn"})
+    lecture.leave(pid)
+    lecture.end()
+    logged = caplog.text + " ".join(repr(r.args) for r in caplog.records)
+    for secret in (CANARY_NAME, CANARY_EMAIL, "7946", joined["participant"]["resume"],
+                   lecture.widget_token, lecture.host_token, lecture.api_key):
+        assert secret not in logged

@@ -100,8 +100,10 @@ def test_an_organisation_needs_a_name_and_an_origin(world: World, name: str,
 
 # normalise_origin (widget_server/domain/origins.py) promises "exact scheme://host[:port], the
 # unit browsers use for frame-ancestors and CORS".
-@pytest.mark.parametrize("origin", ["https://example.org:99999", "https://example.org:abc"])
-def test_an_origin_with_a_bad_port_is_a_validation_error(world: World, origin: str) -> None:
+@pytest.mark.parametrize("origin", [
+    "https://example.org:99999", "https://example.org:abc",
+    "https://[::1", "https://a.example]"])
+def test_an_origin_with_a_bad_port_or_host_is_a_validation_error(world: World, origin: str) -> None:
     with pytest.raises(ValidationFailed):
         world.organisation(origins=(origin,))
 

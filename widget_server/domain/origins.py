@@ -16,8 +16,8 @@ def normalise_origin(origin: str) -> str:
     refused = ValidationFailed(
         f"{origin!r} is not an origin; expected scheme://host[:port] with nothing after it.",
         fields={"origins": [f"Not an origin: {origin!r}"]})
-    parts = urlsplit(origin.strip())
     try:
+        parts = urlsplit(origin.strip())
         port = parts.port
     except ValueError:
         raise refused from None

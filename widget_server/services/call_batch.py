@@ -31,8 +31,8 @@ class NoticeInfo:
     purposes: list[Purpose]
 
 
-# Versions are immutable, so a process may keep them; keyed by database too, since ids are
-# only unique within one.
+# Versions are immutable, so a process may keep them. Keyed by content hash as well as id: an
+# id alone is only unique within one database, and a database can be replaced under a process.
 _notices: dict[tuple[str, int], NoticeInfo] = {}
 
 
@@ -96,15 +96,17 @@ def load_call(session: Session, call_id: str) -> CallBatch | None:
                            .with_for_update()).mappings().first()
     if call is None:
         return None
+    content_hash = session.scalar(select(NoticeVersion.content_hash)
+                                  .where(NoticeVersion.id == call["notice_version_id"]))
     counts = {(purpose, state): count for purpose, state, count in session.execute(
         select(COUNTS.c.purpose, COUNTS.c.state, COUNTS.c.count)
         .where(COUNTS.c.call_id == call_id))}
-    return CallBatch(dict(call), notice_info(session, call["notice_version_id"]), counts,
-                     set(counts))
+    return CallBatch(dict(call), notice_info(session, call["notice_version_id"], content_hash),
+                     counts, set(counts))
 
 
-def notice_info(session: Session, version_id: int) -> NoticeInfo:
-    key = (str(session.get_bind().engine.url), version_id)
+def notice_info(session: Session, version_id: int, content_hash: str | None) -> NoticeInfo:
+    key = (str(content_hash), version_id)
     if key not in _notices:
         version = session.get(NoticeVersion, version_id)
         assert version is not None

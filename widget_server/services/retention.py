@@ -43,13 +43,15 @@ def purge(session: Session, now: datetime | None = None) -> PurgeReport:
                    if now >= call.ended_at + timedelta(days=_retention(content, name))}
         if not expired:
             continue
-        report.calls += 1
+        removed = 0
         for name in sorted(expired):
             column = getattr(Participant, name)
             result = session.execute(update(Participant)
                                      .where(Participant.call_id == call.id, column.is_not(None))
                                      .values({name: None}))
             report.values[name] += result.rowcount  # type: ignore[attr-defined]
+            removed += result.rowcount  # type: ignore[attr-defined]
+        report.calls += 1 if removed else 0
         call.purged_fields = sorted(done | expired)
         call.retention_done = set(call.purged_fields) >= DATA_CATEGORIES
     session.commit()
