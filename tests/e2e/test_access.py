@@ -94,3 +94,14 @@ def test_socket_cors_allows_the_organisations_origins_only(server: Server, org: 
     assert "Access-Control-Allow-Credentials" not in allowed.headers
     assert handshake("https://evil.example.com").status_code == 400
     assert handshake(server.url).status_code == 200  # the server's own pages
+
+
+def test_a_widget_token_framed_for_another_call_is_refused(server: Server, org: Org) -> None:
+    """The page's call id decides which origins may frame it; a token of another call must not
+    borrow that permission."""
+    mine, other = org.open_call(lecture_notice()), org.open_call(lecture_notice())
+    refused = refusal(server, "/participant", {"token": other["widget"]["token"],
+                                               "call": mine["id"]})
+    assert refused["code"] == "wrong_call"
+    person = Participant(server.url, mine["widget"]["token"])  # its own call id is fine
+    person.close()

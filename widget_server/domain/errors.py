@@ -80,5 +80,9 @@ class TokenExpired(Unauthorized):
     code = "token_expired"
 
 
+class WrongCall(Unauthorized):
+    code = "wrong_call"
+
+
 class WrongRole(Unauthorized):
     code = "wrong_role"

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from widget_server.domain.errors import NotFound
 from widget_server.domain.models import Call, CallUpdate, Participant, PurposeState
-from widget_server.services.call_state import gate, label, render_update, summary
+from widget_server.services.call_state import gate, label, notice_of, render_update, summary
 
 # A host further behind than this gets a fresh roster instead of a replay: cheaper for both.
 MAX_REPLAY = 2000
@@ -32,7 +32,8 @@ def roster(session: Session, call_id: str) -> dict[str, Any]:
          "state": states.get(pid, {}), "updated_at": updated_at.isoformat()}
         for pid, number, name, channel, present, updated_at in people
     ]
-    return {"call": {"id": call.id, "title": call.title, "status": call.status},
+    return {"call": {"id": call.id, "title": call.title, "status": call.status,
+                     "purposes": _purposes(session, call)},
             "seq": call.update_seq, "participants": participants,
             "summary": summary(session, call), "gate": gate(call)}
 
@@ -58,6 +59,15 @@ def updates_since(session: Session, call_id: str, since: int) -> dict[str, Any]:
         .where(CallUpdate.call_id == call_id, CallUpdate.seq > since)
         .order_by(CallUpdate.seq)).all()
     return {"updates": [render_update(u.seq, u.kind, u.snapshot, name) for u, name in rows]}
+
+
+def _purposes(session: Session, call: Call) -> list[dict[str, Any]]:
+    """The columns of the host's roster: each purpose, titled in the notice's default language."""
+    content = notice_of(session, call).content
+    default = content["default_language"]
+    return [{"key": p["key"], "title": p["text"][default]["title"],
+             "lawful_basis": p["lawful_basis"], "gates_recording": bool(p.get("gates_recording"))}
+            for p in content["purposes"]]
 
 
 def _call(session: Session, call_id: str) -> Call:

@@ -7,7 +7,7 @@ from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, Namespace, disconnect
 
 from widget_server import logs
-from widget_server.domain.errors import DomainError
+from widget_server.domain.errors import DomainError, WrongCall
 from widget_server.realtime import HostFeed
 from widget_server.schemas.problems import ack_error, ack_for
 from widget_server.services import calls
@@ -48,6 +48,11 @@ class CallNamespace(Namespace):
         try:
             with database().read_session() as session:
                 call_id = calls.admit(session, current_app.config["SECRET_KEY"], token, self.role)
+            # The widget names the call its page was framed for (and whose origins allowed the
+            # framing); a token of another call must not ride in on that permission.
+            framed_for = auth.get("call") if isinstance(auth, dict) else None
+            if framed_for is not None and framed_for != call_id:
+                raise WrongCall("This token belongs to another call than the widget's page.")
         except DomainError as err:
             logs.event("connect_refused", namespace=self.namespace, code=err.code)
             # Socket.IO v5 sends {"message", "data"}; browsers read the code as err.data.code.
