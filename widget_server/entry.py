@@ -39,8 +39,9 @@ def patch(mode: str) -> None:
         import warnings
 
         with warnings.catch_warnings():
-            # eventlet warns that it is deprecated; the README says what that means for users.
-            warnings.simplefilter("ignore", DeprecationWarning)
+            # eventlet announces its deprecation (an EventletDeprecationWarning, a plain
+            # Warning) on import; the README says what it means and how to switch to gevent.
+            warnings.simplefilter("ignore")
             import eventlet
 
         eventlet.monkey_patch()

@@ -5,17 +5,13 @@ from flask import Flask, Response
 from widget_server.views.api import register_api
 from widget_server.views.errors import register_error_handlers
 from widget_server.views.health import health
+from widget_server.views.pages import pages
 
 
 def register_views(app: Flask) -> None:
     register_api(app)
     app.register_blueprint(health)
-    try:
-        from widget_server.views.pages import pages
-    except ImportError:  # pragma: no cover - pages arrive with the widget issue
-        pass
-    else:
-        app.register_blueprint(pages)
+    app.register_blueprint(pages)
     register_error_handlers(app)
     app.after_request(_security_headers)
 
