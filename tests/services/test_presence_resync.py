@@ -82,7 +82,11 @@ def test_a_host_too_far_behind_gets_a_fresh_roster(world: World, lecture: Lectur
 def test_the_roster_is_the_true_state(world: World, lecture: Lecture) -> None:
     busy_call(lecture)
     snapshot = lecture.roster()
+    purposes = snapshot["call"].pop("purposes")
     assert snapshot["call"] == {"id": lecture.call_id, "title": "Lecture 1", "status": "open"}
+    assert [(p["key"], p["title"], p["gates_recording"]) for p in purposes] == [
+        ("recording", "Record this session", True), ("notes_email", "Email me the notes", False),
+        ("attendance", "Attendance list", False), ("service", "Running the call", False)]
     people = snapshot["participants"]
     assert [(p["label"], p["present"], p["channel"]) for p in people] == [
         ("Ada", False, "widget"), ("Bob", False, "widget"), ("Cy", True, "widget")]
