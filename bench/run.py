@@ -77,7 +77,7 @@ def pinned(cpu: int, command: list[str]) -> list[str]:
 
 
 def open_files() -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
@@ -107,7 +107,7 @@ class Product:
         self.process = subprocess.Popen(
             pinned(0, [PYTHON, "-m", "widget_server.entry", "serve", "--port", str(self.port)]),
             cwd=folder, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
-            preexec_fn=open_files)  # noqa: PLW1509
+            preexec_fn=open_files)
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -116,7 +116,8 @@ class Product:
             except requests.RequestException:
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the product did not start: {(folder / 'product.log').read_text()}")
+                log = (folder / "product.log").read_text()
+                raise SystemExit(f"the product did not start: {log}")
             time.sleep(0.1)
         made = self.cli("create-org", "Bench", "--origin", "https://bench.example", "--json")
         self.key = json.loads(made.stdout)["api_key"]
@@ -165,7 +166,7 @@ class Reference:
         self.log = open(folder / "reference.log", "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(pinned(0, ["node", str(REFERENCE), "--port", "0"]),
                                         stdout=subprocess.PIPE, stderr=self.log, text=True,
-                                        preexec_fn=open_files)  # noqa: PLW1509
+                                        preexec_fn=open_files)
         assert self.process.stdout is not None
         line = self.process.stdout.readline().split()
         if len(line) != 2 or line[0] != "READY":
@@ -195,7 +196,7 @@ def loadgen(url: str, call: dict[str, str], args: list[str], quick: bool, folder
     if server_pid is not None:
         command += ["--server-pid", str(server_pid)]
     done = subprocess.run(pinned(1, command), capture_output=True, text=True, timeout=1800,
-                          preexec_fn=open_files, check=False)  # noqa: PLW1509
+                          preexec_fn=open_files, check=False)
     if not out.exists():
         raise SystemExit(f"the load generator failed: {done.stderr[-2000:]}")
     result: dict[str, Any] = json.loads(out.read_text())
