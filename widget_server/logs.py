@@ -29,6 +29,12 @@ def event(name: str, **ids: Any) -> None:
     _logger.info(json.dumps({"ts": round(time.time(), 3), "event": name, **ids}, default=str))
 
 
+def debug(name: str, **ids: Any) -> None:
+    if _logger.isEnabledFor(logging.DEBUG):
+        _logger.debug(json.dumps({"ts": round(time.time(), 3), "event": name, **ids},
+                                 default=str))
+
+
 def warning(name: str, **ids: Any) -> None:
     _logger.warning(json.dumps({"ts": round(time.time(), 3), "event": name, "level": "warning",
                                 **ids}, default=str))

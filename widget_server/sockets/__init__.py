@@ -31,8 +31,9 @@ def register_sockets(app: Flask, io: SocketIO) -> None:
         logger=False,
         engineio_logger=False,
     )
-    io.on_namespace(ParticipantNamespace(PARTICIPANT_NAMESPACE))
-    io.on_namespace(HostNamespace(HOST_NAMESPACE))
+    # Registered on python-socketio's server itself: see sockets/base.py for why.
+    io.server.register_namespace(ParticipantNamespace(PARTICIPANT_NAMESPACE, app))
+    io.server.register_namespace(HostNamespace(HOST_NAMESPACE, app))
     feed = HostFeed(io, app.config["HOST_BATCH_WINDOW"])
     app.extensions["widget_feed"] = feed
     app.extensions["widget_committer"] = GroupCommitter(app, feed, io.start_background_task)
