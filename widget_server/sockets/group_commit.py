@@ -9,6 +9,7 @@ waits; under a burst one fsync serves hundreds.
 
 import queue
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,8 @@ from widget_server.services import group_commit
 from widget_server.services.group_commit import Request
 
 MAX_BATCH = 512
+BUSY = 8  # a batch at least this big after one yield means requests are queueing up
+BUSY_WAIT = 0.001
 
 
 class CommitFailed(DomainError):
@@ -66,12 +69,23 @@ class GroupCommitter:
     def _run(self) -> None:
         while True:
             batch = [self._queue.get()]
-            while len(batch) < MAX_BATCH:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
+            # Let every connection that has a message waiting hand it in first: one yield to
+            # the event loop costs microseconds and can turn a batch of one into hundreds.
+            time.sleep(0)
+            self._drain(batch)
+            if len(batch) >= BUSY:
+                # Busy: a millisecond more gathers more per fsync (measured +7% in S1); when
+                # quiet, nothing waits.
+                time.sleep(BUSY_WAIT)
+                self._drain(batch)
             self._commit(batch)
+
+    def _drain(self, batch: list[_Pending]) -> None:
+        while len(batch) < MAX_BATCH:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                return
 
     def _commit(self, batch: list[_Pending]) -> None:
         results: list[dict[str, Any] | DomainError]
