@@ -92,7 +92,7 @@ def free_port() -> int:
 class Product:
     """`widget-server serve` on a fresh embedded database, as a user runs it."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, overrides: dict[str, str] | None = None) -> None:
         self.folder = folder
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -103,6 +103,7 @@ class Product:
                     "WIDGET_SERVER_SOCKET_RATE": "100000", "WIDGET_SERVER_SOCKET_BURST": "100000"}
         for name in ("WIDGET_SERVER_DATABASE_URL", "WIDGET_SERVER_SECRET_KEY"):
             self.env.pop(name, None)
+        self.env.update(overrides or {})
         self.log = open(folder / "product.log", "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             pinned(0, [PYTHON, "-m", "widget_server.entry", "serve", "--port", str(self.port)]),
@@ -242,19 +243,21 @@ def dig(result: dict[str, Any], path: str) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
-def run_scenario(name: str, spec: dict[str, Any], quick: bool, work: Path) -> dict[str, Any]:
+def run_scenario(name: str, spec: dict[str, Any], quick: bool, work: Path,
+                 overrides: dict[str, str]) -> dict[str, Any]:
     entry: dict[str, Any] = {}
     for side in ("product", "reference"):
         folder = work / f"{name}-{side}"
         folder.mkdir()
-        server: Product | Reference = Product(folder) if side == "product" else Reference(folder)
+        server: Product | Reference = (Product(folder, overrides) if side == "product"
+                                       else Reference(folder))
         try:
             call = server.new_call()
             args = list(spec["args"])
             acked = folder / "acked.txt"
             if spec.get("check") and side == "product" and spec["args"][1] == "S1":
                 args += ["--acked-file", str(acked)]
-            pid = server.process.pid if spec.get("pid") else None
+            pid = server.process.pid
             result = loadgen(server.url, call, args, quick, folder, pid)
             if spec.get("check") and isinstance(server, Product):
                 result["ledger_check"] = check_ledger(server, call["id"], acked)
@@ -300,6 +303,9 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small, seconds-long runs (CI)")
     parser.add_argument("--only", nargs="*", choices=list(SCENARIOS), help="these scenarios")
     parser.add_argument("--json", type=Path, help="where to write the results")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="product setting for an experiment, e.g. "
+                             "WIDGET_SERVER_HOST_BATCH_WINDOW=0")
     options = parser.parse_args()
     if not (BENCH / "node_modules").exists():
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=BENCH, check=True)
@@ -310,7 +316,8 @@ def main() -> int:
         limit = sqlite_limit(work, 1.0 if options.quick else 5.0)
         for name in options.only or SCENARIOS:
             print(f"scenario {name}", file=sys.stderr)
-            results[name] = run_scenario(name, SCENARIOS[name], options.quick, work)
+            overrides = dict(item.split("=", 1) for item in options.env)
+            results[name] = run_scenario(name, SCENARIOS[name], options.quick, work, overrides)
             for side in ("product", "reference"):
                 if not results[name][side].get("ok"):
                     failures.append(f"{name} {side}: {results[name][side].get('error')}")
@@ -324,7 +331,8 @@ def main() -> int:
     report = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "quick": options.quick,
               "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                           "python": platform.python_version()},
-              "sqlite_full_commits_per_s": limit, "scenarios": results, "table": summary}
+              "product_settings": options.env, "sqlite_full_commits_per_s": limit,
+              "scenarios": results, "table": summary}
     target = options.json or BENCH / "results" / ("quick.json" if options.quick else "latest.json")
     target.write_text(json.dumps(report, indent=2))
     for failure in failures:

@@ -19,7 +19,8 @@ DEFAULTS: dict[str, Any] = {
     "SOCKET_MAX_MESSAGE": 32 * 1024,
     "SOCKET_RATE": 20.0,  # events a second a connection may send, sustained
     "SOCKET_BURST": 40,  # and in one burst
-    "HOST_BATCH_WINDOW": 0.01,  # seconds; updates to a host within it go out as one list
+    # Seconds; 0 sends each commit's updates at once, as one list (see realtime/feed.py).
+    "HOST_BATCH_WINDOW": 0.0,
     "PURGE_INTERVAL": 3600,  # seconds between retention runs inside the server
     "MAX_CONNECTIONS": 20000,
     "GC_POLICY": True,  # freeze survivors every second, collect fully when quiet

