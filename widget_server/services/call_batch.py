@@ -18,7 +18,7 @@ from widget_server.domain.models import (
     StateCount,
     table,
 )
-from widget_server.domain.notice import Purpose, purposes_of
+from widget_server.domain.notice import Purpose, purposes_of, render
 
 UPDATES, COUNTS, CALLS = table(CallUpdate), table(StateCount), table(Call)
 
@@ -29,6 +29,13 @@ class NoticeInfo:
     content_hash: str
     content: dict[str, Any]
     purposes: list[Purpose]
+    rendered: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def render(self, language: str) -> dict[str, Any]:
+        """The notice in one language, rendered once per process (versions never change)."""
+        if language not in self.rendered:
+            self.rendered[language] = render(self.content, language)
+        return self.rendered[language]
 
 
 # Versions are immutable, so a process may keep them. Keyed by content hash as well as id: an

@@ -90,11 +90,16 @@ def admit(session: Session, secret_key: str, token: object, role: str,
           now: datetime | None = None) -> str:
     """The call a token admits its holder to, in its role; raises a coded error otherwise."""
     claim = tokens.read(secret_key, token, role)
-    call = session.get(Call, claim.call_id)
-    if call is None:
+    tokens.check_life(role, ended_at(session, claim.call_id), now or utcnow())
+    return claim.call_id
+
+
+def ended_at(session: Session, call_id: str) -> datetime | None:
+    """When the call ended (None while open); NotFound if there is no such call."""
+    row = session.execute(select(Call.ended_at).where(Call.id == call_id)).first()
+    if row is None:
         raise NotFound("The call of this token does not exist.")
-    tokens.check_life(role, call.ended_at, now or utcnow())
-    return call.id
+    return row[0]
 
 
 def embed_origins(session: Session, call_id: str) -> list[str]:

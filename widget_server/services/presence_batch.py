@@ -17,7 +17,7 @@ from widget_server.domain.fields import check_fields
 from widget_server.domain.ids import digest, new_id, new_secret, same_digest, utcnow
 from widget_server.domain.lawful_basis import initial_state
 from widget_server.domain.models import Participant, PurposeState, table
-from widget_server.domain.notice import DATA_CATEGORIES, choose_language, fields_at_join, render
+from widget_server.domain.notice import DATA_CATEGORIES, choose_language, fields_at_join
 from widget_server.services.call_batch import CallBatch, load_call, write_call
 from widget_server.services.decision_rules import gate_ok_for
 
@@ -120,7 +120,7 @@ def _join(batch: _Presence, request: JoinRequest, now: datetime) -> dict[str, An
     live.set_gate_ok(person, gate_ok_for(notice.purposes, states))
     live.set_presence(person, True)
     return {"participant": {"id": person["id"], "resume": resume},
-            "notice": render(notice.content, language), "state": dict(states),
+            "notice": notice.render(language), "state": dict(states),
             "update": live.record_update("joined", person, states, now)}
 
 

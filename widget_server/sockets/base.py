@@ -5,14 +5,18 @@ rather than Flask-SocketIO's: those push a Flask request context for every event
 a sixth of the server's CPU under load. Nothing here needs one; the app is passed in.
 """
 
+import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import socketio
 from flask import Flask
 
 from widget_server import logs
+from widget_server.domain import tokens
 from widget_server.domain.errors import DomainError, WrongCall
+from widget_server.domain.ids import utcnow
 from widget_server.realtime import HostFeed
 from widget_server.schemas.problems import ack_error, ack_for
 from widget_server.services import calls
@@ -22,6 +26,7 @@ from widget_server.sockets.group_commit import GroupCommitter
 
 # A connection that keeps sending past its budget after this many refusals is cut off.
 MAX_REFUSALS = 20
+END_TTL = 2.0  # seconds a call's end time is remembered at connect
 UseCase = Callable[[Connection, dict[str, Any]], dict[str, Any]]
 
 
@@ -32,6 +37,7 @@ class CallNamespace(socketio.Namespace):
         super().__init__(namespace)
         self.app = app
         self.connections = Registry()
+        self._ends: dict[str, tuple[datetime | None, float]] = {}
 
     @property
     def database(self) -> Database:
@@ -52,8 +58,8 @@ class CallNamespace(socketio.Namespace):
         """Check the token before any database work; refuse with a coded connect_error."""
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
-            with self.database.read_session() as session:
-                call_id = calls.admit(session, self.app.config["SECRET_KEY"], token, self.role)
+            call_id = tokens.read(self.app.config["SECRET_KEY"], token, self.role).call_id
+            tokens.check_life(self.role, self._ended_at(call_id), utcnow())
             # The widget names the call its page was framed for (and whose origins allowed the
             # framing); a token of another call must not ride in on that permission.
             framed_for = auth.get("call") if isinstance(auth, dict) else None
@@ -70,6 +76,21 @@ class CallNamespace(socketio.Namespace):
                                 resume=auth.get("resume") if isinstance(auth, dict) else None)
         self.connections.add(sid, connection)
         return connection
+
+    def _ended_at(self, call_id: str) -> datetime | None:
+        """When the call ended, remembered for a moment: a lecture's burst of connections then
+        costs one query, not thousands. Safe because joining re-checks the call under its
+        lock, so a call ended meanwhile still refuses the join."""
+        now = time.monotonic()
+        known = self._ends.get(call_id)
+        if known is not None and now - known[1] < END_TTL:
+            return known[0]
+        with self.database.read_session() as session:
+            ended = calls.ended_at(session, call_id)
+        if len(self._ends) > 10_000:
+            self._ends.clear()
+        self._ends[call_id] = (ended, now)
+        return ended
 
     def guarded(self, sid: str, data: Any, use_case: UseCase) -> dict[str, Any]:
         """Rate-limit, check the payload's shape, run the use case, translate its errors."""
