@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 from widget_server.domain.errors import NotFound
 from widget_server.domain.models import Call, CallUpdate, NoticeVersion, Participant, StateCount
-from widget_server.domain.notice import Purpose, purposes_of
 
 
 def lock_call(session: Session, call_id: str) -> Call:
@@ -26,21 +25,6 @@ def notice_of(session: Session, call: Call) -> NoticeVersion:
     return version
 
 
-def purposes_for(version: NoticeVersion) -> list[Purpose]:
-    # Versions are immutable, so parsing each one once per process is safe.
-    return list(_parsed(version.id, version.content_hash, version.content))
-
-
-_cache: dict[tuple[int, str], tuple[Purpose, ...]] = {}
-
-
-def _parsed(version_id: int, content_hash: str, content: dict[str, Any]) -> tuple[Purpose, ...]:
-    key = (version_id, content_hash)
-    if key not in _cache:
-        _cache[key] = tuple(purposes_of(content))
-    return _cache[key]
-
-
 def gate(call: Call) -> dict[str, Any]:
     return {"recording_allowed": call.status == "open" and call.present_count > 0
             and call.blocking_count == 0, "blocking": call.blocking_count}
@@ -52,33 +36,6 @@ def summary(session: Session, call: Call) -> dict[str, Any]:
         if row.count:
             purposes.setdefault(row.purpose, {})[row.state] = row.count
     return {"present": call.present_count, "purposes": purposes}
-
-
-def count_state(session: Session, call_id: str, purpose: str, state: str, delta: int) -> None:
-    row = session.get(StateCount, (call_id, purpose, state))
-    if row is None:
-        session.add(StateCount(call_id=call_id, purpose=purpose, state=state, count=delta))
-    else:
-        row.count += delta
-
-
-def set_presence(call: Call, participant: Participant, present: bool) -> None:
-    """Moves a participant in or out of the room, keeping the gate counters in step."""
-    if participant.present == present:
-        return
-    step = 1 if present else -1
-    participant.present = present
-    call.present_count += step
-    if not participant.gate_ok:
-        call.blocking_count += step
-
-
-def set_gate_ok(call: Call, participant: Participant, gate_ok: bool) -> None:
-    if participant.gate_ok == gate_ok:
-        return
-    participant.gate_ok = gate_ok
-    if participant.present:
-        call.blocking_count += -1 if gate_ok else 1
 
 
 def participant_snapshot(participant: Participant, states: dict[str, str]) -> dict[str, Any]:

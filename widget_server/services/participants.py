@@ -6,12 +6,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from widget_server.domain.errors import DomainError, NotFound
-from widget_server.domain.ids import utcnow
 from widget_server.domain.models import Call, Participant
 from widget_server.services import presence_batch
-from widget_server.services.call_state import record_update, set_presence
-from widget_server.services.decisions import states_of
-from widget_server.services.presence_batch import JoinRequest, LeaveRequest, Outcome
+from widget_server.services.presence_batch import AwayRequest, JoinRequest, LeaveRequest, Outcome
 
 __all__ = ["JoinRequest", "LeaveRequest", "join", "join_many", "leave", "leave_many",
            "participant_call", "reset_presence"]
@@ -61,24 +58,15 @@ def _raise_or_return(outcome: Outcome) -> dict[str, Any]:
 
 
 def reset_presence(session: Session) -> int:
-    """After a restart nobody is connected to this process: mark everyone as away.
-
-    Commits once; returns how many participants were marked away.
-    """
-    calls = session.scalars(select(Call).where(Call.status == "open", Call.present_count > 0))
-    moved = 0
-    for call in calls:
-        now = utcnow()
-        for participant in session.scalars(select(Participant).where(
-                Participant.call_id == call.id, Participant.present.is_(True))):
-            participant.connections = 0
-            set_presence(call, participant, False)
-            record_update(session, call, "left", participant,
-                          states_of(session, participant.id), now)
-            moved += 1
+    """After a restart nobody is connected to this process: mark everyone as away, with a
+    host update for each who was present. Commits once; returns how many were present."""
+    present = session.execute(
+        select(Participant.call_id, Participant.id).join(Call, Call.id == Participant.call_id)
+        .where(Call.status == "open", Participant.present.is_(True))).all()
+    presence_batch.away_many(session, [AwayRequest(call_id, pid) for call_id, pid in present])
     session.execute(update(Participant).where(Participant.connections != 0).values(connections=0))
     session.commit()
-    return moved
+    return len(present)
 
 
 def participant_call(session: Session, participant_id: str) -> str:

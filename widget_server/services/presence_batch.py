@@ -41,6 +41,14 @@ class LeaveRequest:
     participant_id: str
 
 
+@dataclass(frozen=True)
+class AwayRequest:
+    """Not connected any more, however many connections were counted (after a restart)."""
+
+    call_id: str
+    participant_id: str
+
+
 @dataclass
 class _Presence:
     live: CallBatch
@@ -61,6 +69,11 @@ def leave_many(session: Session, requests: list[LeaveRequest]) -> list[Outcome]:
     """One connection each closed; the last one closing means no longer present. Choices stand.
     An outcome is {"update": None} when hosts need not hear of it."""
     return _per_call(session, requests, [r.participant_id for r in requests], _leave)
+
+
+def away_many(session: Session, requests: list[AwayRequest]) -> list[Outcome]:
+    """Mark participants as gone, with a host update for each who was present."""
+    return _per_call(session, requests, [r.participant_id for r in requests], _away)
 
 
 def _per_call(session: Session, requests: list[Any], people: list[str | None], step: Any
@@ -171,6 +184,19 @@ def _leave(batch: _Presence, request: LeaveRequest, now: datetime) -> dict[str, 
     person["connections"] -= 1
     batch.changed.add(person["id"])
     if person["connections"] > 0:
+        return {"update": None}
+    person["updated_at"] = now
+    batch.live.set_presence(person, False)
+    return {"update": batch.live.record_update("left", person, batch.states[person["id"]], now)}
+
+
+def _away(batch: _Presence, request: AwayRequest, now: datetime) -> dict[str, Any]:
+    person = batch.people.get(request.participant_id)
+    if person is None:
+        raise NotFound("No such participant in this call.")
+    person["connections"] = 0
+    batch.changed.add(person["id"])
+    if not person["present"]:
         return {"update": None}
     person["updated_at"] = now
     batch.live.set_presence(person, False)
