@@ -4,13 +4,17 @@ Read once under the call's lock, changed in memory, written back once: the call'
 heads and gate counters, the per-state counts of the summary, and the numbered host updates.
 """
 
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from widget_server.domain.errors import DomainError, NotFound
+from widget_server.domain.ids import utcnow
 from widget_server.domain.models import (
     Call,
     CallUpdate,
@@ -95,6 +99,36 @@ class CallBatch:
         label = person["display_name"] or f"Participant {person['number']}"
         return {"seq": seq, "kind": kind, "summary": summary, "gate": gate,
                 "participant": {**shown, "label": label}}
+
+
+Outcome = dict[str, Any] | DomainError
+B = TypeVar("B")
+R = TypeVar("R")
+
+
+def per_call(requests: Sequence[R], call_of: Callable[[R], str],
+             load: Callable[[str, list[R]], B | None], step: Callable[[B, R, datetime], Outcome],
+             write: Callable[[B], None]) -> list[Outcome]:
+    """Apply requests call by call, in their order within each call: load the call's state
+    once, run each request's step (a refusal is its outcome and leaves nothing), write once.
+    Outcomes come back in the order of the requests."""
+    outcomes: list[Outcome | None] = [None] * len(requests)
+    by_call: dict[str, list[int]] = defaultdict(list)
+    for index, request in enumerate(requests):
+        by_call[call_of(request)].append(index)
+    now = utcnow()
+    for call_id, indexes in by_call.items():
+        batch = load(call_id, [requests[i] for i in indexes])
+        for index in indexes:
+            try:
+                if batch is None:
+                    raise NotFound(f"No call {call_id}.")
+                outcomes[index] = step(batch, requests[index], now)
+            except DomainError as err:
+                outcomes[index] = err
+        if batch is not None:
+            write(batch)
+    return [o for o in outcomes if o is not None]
 
 
 def load_call(session: Session, call_id: str) -> CallBatch | None:

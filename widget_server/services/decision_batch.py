@@ -6,7 +6,6 @@ one-at-a-time path near 100 decisions a second. Every rule applies unchanged; a 
 decision is found out before anything of it is written, so it leaves nothing behind.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,12 +13,12 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from widget_server.domain.errors import CallEnded, DomainError, NotFound, ValidationFailed
+from widget_server.domain.errors import CallEnded, NotFound, ValidationFailed
 from widget_server.domain.hashing import chain_hash
-from widget_server.domain.ids import new_id, utcnow
+from widget_server.domain.ids import new_id
 from widget_server.domain.models import DecisionEvent, Participant, PurposeState, Receipt, table
 from widget_server.domain.notice import DATA_CATEGORIES, fields_to_keep
-from widget_server.services.call_batch import CallBatch, load_call, write_call
+from widget_server.services.call_batch import CallBatch, Outcome, load_call, per_call, write_call
 from widget_server.services.decision_rules import (
     MAX_EVENT_ID,
     checked_choices,
@@ -42,7 +41,6 @@ class DecisionRequest:
     channel: str = "widget"
 
 
-Outcome = dict[str, Any] | DomainError
 
 
 @dataclass
@@ -67,28 +65,9 @@ class _Decisions:
 def decide_many(session: Session, requests: list[DecisionRequest]) -> list[Outcome]:
     """Apply decisions in the order given, each refused or recorded on its own merits, and
     write them all in the caller's transaction (the caller commits once)."""
-    outcomes: list[Outcome | None] = [None] * len(requests)
-    by_call: dict[str, list[int]] = defaultdict(list)
-    for index, request in enumerate(requests):
-        if not isinstance(request.event_id, str) or not 1 <= len(request.event_id) <= MAX_EVENT_ID:
-            outcomes[index] = ValidationFailed(
-                "event_id must be a string of 1 to 64 characters.",
-                fields={"event_id": ["1 to 64 characters."]})
-        else:
-            by_call[request.call_id].append(index)
-    now = utcnow()
-    for call_id, indexes in by_call.items():
-        batch = _load(session, call_id, [requests[i] for i in indexes])
-        for index in indexes:
-            try:
-                if batch is None:
-                    raise NotFound(f"No call {call_id}.")
-                outcomes[index] = _decide(batch, requests[index], now)
-            except DomainError as err:
-                outcomes[index] = err
-        if batch is not None and batch.events:
-            _write(session, batch, now)
-    return [o for o in outcomes if o is not None]
+    return per_call(requests, lambda r: r.call_id,
+                    lambda call_id, of_call: _load(session, call_id, of_call), _decide,
+                    lambda batch: _write(session, batch))
 
 
 def _load(session: Session, call_id: str, requests: list[DecisionRequest]) -> _Decisions | None:
@@ -103,13 +82,16 @@ def _load(session: Session, call_id: str, requests: list[DecisionRequest]) -> _D
             .where(STATES.c.participant_id.in_(ids))):
         people[pid].states[purpose] = state
     receipts = {(r["participant_id"], r["event_id"]): dict(r) for r in session.execute(
-        select(RECEIPTS).where(RECEIPTS.c.participant_id.in_(ids),
-                               RECEIPTS.c.event_id.in_({r.event_id for r in requests})))
+        select(RECEIPTS).where(RECEIPTS.c.participant_id.in_(ids), RECEIPTS.c.event_id.in_(
+            {r.event_id for r in requests if isinstance(r.event_id, str)})))
         .mappings()}
     return _Decisions(live, people, receipts)
 
 
 def _decide(batch: _Decisions, request: DecisionRequest, now: datetime) -> dict[str, Any]:
+    if not isinstance(request.event_id, str) or not 1 <= len(request.event_id) <= MAX_EVENT_ID:
+        raise ValidationFailed("event_id must be a string of 1 to 64 characters.",
+                               fields={"event_id": ["1 to 64 characters."]})
     live = batch.live
     call, purposes = live.call, live.notice.purposes
     person = batch.people.get(request.participant_id)
@@ -162,7 +144,9 @@ def _append(batch: _Decisions, person: _Person, request: DecisionRequest, purpos
     call["ledger_head"] = digest
 
 
-def _write(session: Session, batch: _Decisions, now: datetime) -> None:
+def _write(session: Session, batch: _Decisions) -> None:
+    if not batch.events:
+        return
     session.execute(insert(EVENTS), batch.events)
     session.execute(insert(RECEIPTS), batch.new_receipts)
     session.execute(
@@ -177,5 +161,5 @@ def _write(session: Session, batch: _Decisions, now: datetime) -> None:
             phone=bindparam("v_phone"), gate_ok=bindparam("v_gate_ok"),
             updated_at=bindparam("v_updated_at")),
         [{"pid": p.row["id"], **{f"v_{k}": p.row[k] for k in (*DATA_CATEGORIES, "gate_ok")},
-          "v_updated_at": now} for p in batch.people.values() if p.changed])
+          "v_updated_at": p.row["updated_at"]} for p in batch.people.values() if p.changed])
     write_call(session, batch.live)

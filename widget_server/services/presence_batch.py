@@ -5,6 +5,7 @@ a dozen statements rather than twenty of its own.
 """
 
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -12,18 +13,17 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from widget_server.domain.errors import CallEnded, DomainError, NotFound
+from widget_server.domain.errors import CallEnded, NotFound
 from widget_server.domain.fields import check_fields
-from widget_server.domain.ids import digest, new_id, new_secret, same_digest, utcnow
+from widget_server.domain.ids import digest, new_id, new_secret, same_digest
 from widget_server.domain.lawful_basis import initial_state
 from widget_server.domain.models import Participant, PurposeState, table
 from widget_server.domain.notice import DATA_CATEGORIES, choose_language, fields_at_join
-from widget_server.services.call_batch import CallBatch, load_call, write_call
+from widget_server.services.call_batch import CallBatch, Outcome, load_call, per_call, write_call
 from widget_server.services.decision_rules import gate_ok_for
 
 PEOPLE, STATES = table(Participant), table(PurposeState)
 CHANNELS = ("widget", "api")
-Outcome = dict[str, Any] | DomainError
 
 
 @dataclass(frozen=True)
@@ -76,25 +76,15 @@ def away_many(session: Session, requests: list[AwayRequest]) -> list[Outcome]:
     return _per_call(session, requests, [r.participant_id for r in requests], _away)
 
 
-def _per_call(session: Session, requests: list[Any], people: list[str | None], step: Any
-              ) -> list[Outcome]:
-    outcomes: list[Outcome | None] = [None] * len(requests)
-    by_call: dict[str, list[int]] = defaultdict(list)
-    for index, request in enumerate(requests):
-        by_call[request.call_id].append(index)
-    now = utcnow()
-    for call_id, indexes in by_call.items():
-        batch = _load(session, call_id, {p for i in indexes if (p := people[i])})
-        for index in indexes:
-            try:
-                if batch is None:
-                    raise NotFound(f"No call {call_id}.")
-                outcomes[index] = step(batch, requests[index], now)
-            except DomainError as err:
-                outcomes[index] = err
-        if batch is not None:
-            _write(session, batch)
-    return [o for o in outcomes if o is not None]
+def _per_call(session: Session, requests: Sequence[Any], people: list[str | None],
+              step: Callable[[_Presence, Any, datetime], Outcome]) -> list[Outcome]:
+    named = dict(zip(map(id, requests), people, strict=True))
+
+    def load(call_id: str, of_call: list[Any]) -> _Presence | None:
+        return _load(session, call_id, {p for r in of_call if (p := named[id(r)])})
+
+    return per_call(requests, lambda r: str(r.call_id), load, step,
+                    lambda batch: _write(session, batch))
 
 
 def _load(session: Session, call_id: str, ids: set[str]) -> _Presence | None:

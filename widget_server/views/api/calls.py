@@ -12,7 +12,6 @@ from typing import Any
 
 from flask import Response, current_app, g, request, stream_with_context
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from widget_server.realtime import participant_room, socketio
@@ -28,38 +27,22 @@ from widget_server.schemas.calls import (
     GateOut,
     RosterOut,
 )
-from widget_server.schemas.common import NoQuery, path_id, problem_responses
-from widget_server.schemas.loading import REQUEST_PARSER
+from widget_server.schemas.common import path_id, problem_responses
 from widget_server.services import calls, ledger, roster
-from widget_server.views.api.auth import organisation_id
+from widget_server.views.api.blueprints import BEARER, api_blueprint, db, no_query
 
-blp = Blueprint("calls", __name__, url_prefix="/api/v1", description=(
+blp = api_blueprint("calls", __name__, (
     "Calls: each is pinned to one notice version and has a widget token (participants) and a "
     "host token (the live roster); its decision ledger is the proof of every choice."))
-blp.ARGUMENTS_PARSER = REQUEST_PARSER
-BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 CSV_DOC = {"description": "A page of the ledger; with `?format=csv`, the whole ledger as CSV: "
                           "a header row, then one row per event, oldest first.",
            "content": {"text/csv": {"schema": {"type": "string"}}}}
 
 
-@blp.before_request
-def _authenticate() -> None:
-    g.organisation_id = organisation_id()
-
-
-def _db() -> Any:
-    return current_app.extensions["widget_db"]
-
-
-def _no_query() -> Any:
-    return blp.arguments(NoQuery, location="query", unknown=RAISE, as_kwargs=True)
-
-
 @blp.route("/calls")
 class Calls(MethodView):
     @blp.doc(security=BEARER, responses=problem_responses(400, 401, 413, 422))
-    @_no_query()
+    @no_query(blp)
     @blp.arguments(CallIn)
     @blp.response(201, CallCreated)
     def post(self, wanted: dict[str, Any]) -> dict[str, Any]:
@@ -67,7 +50,7 @@ class Calls(MethodView):
 
         This answer is the only one that carries the widget and host tokens.
         """
-        with _db().session() as session:
+        with db().session() as session:
             opened = calls.open_call(session, g.organisation_id,
                                      current_app.config["SECRET_KEY"], **wanted)
         return {**opened, **_access(opened["id"], opened["widget_token"], opened["host_token"])}
@@ -77,25 +60,25 @@ class Calls(MethodView):
     @blp.response(200, CallOut(many=True))
     def get(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         """List the organisation's calls, newest first (`?status=open|ended` to filter)."""
-        with _db().read_session() as session:
+        with db().read_session() as session:
             return calls.list_calls(session, g.organisation_id, query.get("status"))
 
 
 @blp.route("/calls/<call_id>")
 class CallById(MethodView):
     @blp.doc(security=BEARER, responses=problem_responses(401, 404, 422))
-    @_no_query()
+    @no_query(blp)
     @blp.response(200, CallDetail)
     def get(self, call_id: str) -> dict[str, Any]:
         """Read a call with its live summary and recording gate."""
-        with _db().read_session() as session:
+        with db().read_session() as session:
             return calls.get_call(session, g.organisation_id, path_id(call_id, "call"))
 
 
 @blp.route("/calls/<call_id>/end")
 class CallEnd(MethodView):
     @blp.doc(security=BEARER, responses=problem_responses(401, 404, 422))
-    @_no_query()
+    @no_query(blp)
     @blp.response(200, CallDetail)
     def post(self, call_id: str) -> dict[str, Any]:
         """End the call.
@@ -103,7 +86,7 @@ class CallEnd(MethodView):
         Participants and hosts are told, nobody can join any more, retention periods start.
         Ending an ended call changes nothing.
         """
-        with _db().session() as session:
+        with db().session() as session:
             ended = calls.end_call(session, g.organisation_id, path_id(call_id, "call"))
         _tell_live_clients(call_id, ended["update"])
         return ended["call"]
@@ -112,11 +95,11 @@ class CallEnd(MethodView):
 @blp.route("/calls/<call_id>/gate")
 class CallGate(MethodView):
     @blp.doc(security=BEARER, responses=problem_responses(401, 404, 422))
-    @_no_query()
+    @no_query(blp)
     @blp.response(200, GateOut)
     def get(self, call_id: str) -> dict[str, Any]:
         """Read the recording gate, with the ids of the participants who block it."""
-        with _db().read_session() as session:
+        with db().read_session() as session:
             calls.get_call(session, g.organisation_id, path_id(call_id, "call"))
             return roster.call_gate(session, call_id)
 
@@ -124,11 +107,11 @@ class CallGate(MethodView):
 @blp.route("/calls/<call_id>/participants")
 class CallParticipants(MethodView):
     @blp.doc(security=BEARER, responses=problem_responses(401, 404, 422))
-    @_no_query()
+    @no_query(blp)
     @blp.response(200, RosterOut)
     def get(self, call_id: str) -> dict[str, Any]:
         """Read the roster, as the host dashboard's `roster` event carries it."""
-        with _db().read_session() as session:
+        with db().read_session() as session:
             calls.get_call(session, g.organisation_id, path_id(call_id, "call"))
             return roster.roster(session, call_id)
 
@@ -143,7 +126,7 @@ class CallDecisions(MethodView):
 
         JSON in pages (`after`, `limit`; follow `next`), or with `?format=csv` all of it as CSV.
         """
-        with _db().read_session() as session:
+        with db().read_session() as session:
             calls.get_call(session, g.organisation_id, path_id(call_id, "call"))
             if query["format"] == "csv":
                 return _ledger_csv(call_id)
@@ -171,7 +154,7 @@ def _tell_live_clients(call_id: str, update: dict[str, Any] | None) -> None:
 
 def _ledger_csv(call_id: str) -> Response:
     """The whole ledger streamed as CSV, read in its own session as the rows go out."""
-    database = _db()
+    database = db()
 
     def rows() -> Iterator[str]:
         yield _csv_line(DECISION_COLUMNS)

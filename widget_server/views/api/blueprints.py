@@ -1,0 +1,39 @@
+"""What every REST blueprint shares: the strict request parser, the API-key check before any
+body or query is read, and the database."""
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, g
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from widget_server.schemas.common import NoQuery
+from widget_server.schemas.loading import REQUEST_PARSER
+from widget_server.services.database import Database
+from widget_server.views.api.auth import organisation_id
+
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+
+
+def api_blueprint(name: str, import_name: str, description: str) -> Blueprint:
+    blp = Blueprint(name, import_name, url_prefix="/api/v1", description=description)
+    blp.ARGUMENTS_PARSER = REQUEST_PARSER
+
+    @blp.before_request
+    def _authenticate() -> None:
+        g.organisation_id = organisation_id()
+
+    return blp
+
+
+def db() -> Database:
+    database: Database = current_app.extensions["widget_db"]
+    return database
+
+
+def no_query(blp: Blueprint) -> Callable[[Any], Any]:
+    """An endpoint that takes no query parameters refuses any (422, naming them)."""
+    decorator: Callable[[Any], Any] = blp.arguments(NoQuery, location="query", unknown=RAISE,
+                                                    as_kwargs=True)
+    return decorator
