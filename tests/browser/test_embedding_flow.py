@@ -51,8 +51,9 @@ def test_keyboard_consent_reaches_the_dashboard_within_a_second_and_back(
           if (e.data && e.data.source === 'consent-widget')
             window.raw.push({origin: e.origin, data: e.data}); }); }""")
     frame = page.frame_locator("iframe.consent-widget-frame")
-    expect(frame.get_by_label("Your name")).to_be_visible()
-    page.keyboard.press("Tab")
+    name = frame.get_by_label("Your name")
+    expect(name).to_be_visible()
+    tab_to(page, name)
     page.keyboard.type("Kim Keyboard")
     page.keyboard.press("Enter")
     expect(gate).to_have_text("Recording blocked: 1 participant has not consented",
