@@ -13,6 +13,7 @@
 
   var i18n = window.WidgetI18n;
   var t = i18n.t;
+  var stateLabel = i18n.stateLabel;
   var tp = i18n.tp;
 
   var ACK_TIMEOUT_MS = 15000;
@@ -190,19 +191,6 @@
 
   var CONSENT_STATES = ["granted", "pending", "denied", "withdrawn"];
   var OBJECTION_STATES = ["not_objected", "objected"];
-
-  function stateLabel(state) {
-    switch (state) {
-      case "pending": return t("state.pending");
-      case "granted": return t("state.granted");
-      case "denied": return t("state.denied");
-      case "withdrawn": return t("state.withdrawn");
-      case "objected": return t("state.objected");
-      case "not_objected": return t("state.not_objected");
-      case "informed": return t("state.informed");
-      default: return state ? String(state) : "–";
-    }
-  }
 
   function basisName(basis) {
     switch (basis) {

@@ -130,6 +130,20 @@
     }
   }
 
+  /** A participant's state in words (the states of DESIGN §2). */
+  function stateLabel(state) {
+    switch (state) {
+      case "pending": return t("state.pending");
+      case "granted": return t("state.granted");
+      case "denied": return t("state.denied");
+      case "withdrawn": return t("state.withdrawn");
+      case "objected": return t("state.objected");
+      case "not_objected": return t("state.not_objected");
+      case "informed": return t("state.informed");
+      default: return state ? String(state) : "–";
+    }
+  }
+
   global.WidgetI18n = {
     SUPPORTED: SUPPORTED,
     pick: pick,
@@ -137,6 +151,7 @@
     use: use,
     t: t,
     tp: tp,
+    stateLabel: stateLabel,
     formatNumber: formatNumber,
     languageName: languageName,
     current: function () { return current; }

@@ -12,6 +12,7 @@
 
   var i18n = window.WidgetI18n;
   var t = i18n.t;
+  var stateLabel = i18n.stateLabel;
   var tp = i18n.tp;
 
   var TERMINAL_REFUSALS = ["invalid_token", "wrong_role", "token_expired", "call_ended", "wrong_call"];
@@ -280,18 +281,6 @@
       case "objected": return t("state.objected.sentence");
       case "not_objected": return t("state.not_objected.sentence");
       default: return t("state.informed.sentence");
-    }
-  }
-
-  function stateLabel(state) {
-    switch (state) {
-      case "pending": return t("state.pending");
-      case "granted": return t("state.granted");
-      case "denied": return t("state.denied");
-      case "withdrawn": return t("state.withdrawn");
-      case "objected": return t("state.objected");
-      case "not_objected": return t("state.not_objected");
-      default: return t("state.informed");
     }
   }
 

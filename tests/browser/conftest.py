@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
-from tests.conftest import fresh_database, lecture_notice
-from tests.e2e.harness import Org, Server
+from tests.conftest import lecture_notice
+from tests.e2e.harness import Org, Server, running_server
 
 CHROMIUM = os.environ.get("WIDGET_SERVER_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -175,11 +175,8 @@ def meeting_site() -> Iterator[MeetingSite]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A real `widget-server serve` process (eventlet), one per test module."""
-    folder: Path = tmp_path_factory.mktemp("browser-server")
-    with fresh_database(folder) as url:
-        running = Server(folder, url).start()
+    with running_server(tmp_path_factory.mktemp("browser-server")) as running:
         yield running
-        running.stop()
 
 
 @pytest.fixture(scope="module")

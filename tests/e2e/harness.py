@@ -8,11 +8,15 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import requests
 import socketio
+
+from tests.conftest import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "widget_server.entry"]
@@ -78,6 +82,18 @@ class Server:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+@contextmanager
+def running_server(folder: Path, mode: str = "eventlet") -> Iterator[Server]:
+    """A started server on a fresh database in `folder`, stopped (and the database dropped)
+    afterwards."""
+    with fresh_database(folder) as url:
+        server = Server(folder, url, mode=mode).start()
+        try:
+            yield server
+        finally:
+            server.stop()
 
 
 class Org:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import socketio
 
-from tests.conftest import fresh_database, lecture_notice
-from tests.e2e.harness import Org, Server
+from tests.conftest import lecture_notice
+from tests.e2e.harness import Org, Server, running_server
 
 PARTICIPANTS = 50
 ROUNDS = 3
@@ -20,10 +20,8 @@ ROUNDS = 3
 
 @pytest.fixture
 def own_server(tmp_path: Path) -> Iterator[Server]:
-    with fresh_database(tmp_path) as url:
-        server = Server(tmp_path, url).start()
+    with running_server(tmp_path) as server:
         yield server
-        server.stop()
 
 
 def hammer(url: str, token: str, acked: list[str], stop: threading.Event) -> None:

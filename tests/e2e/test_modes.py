@@ -5,16 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import fresh_database, lecture_notice
-from tests.e2e.harness import Host, Org, Participant, Server
+from tests.conftest import lecture_notice
+from tests.e2e.harness import Host, Org, Participant, Server, running_server
 
 
 @pytest.fixture(params=["eventlet", "gevent", "threading"])
 def mode_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
-    with fresh_database(tmp_path) as url:
-        server = Server(tmp_path, url, mode=request.param).start()
+    with running_server(tmp_path, mode=request.param) as server:
         yield server
-        server.stop()
 
 
 def test_join_decide_and_host_update_in_each_mode(mode_server: Server) -> None:
