@@ -119,3 +119,21 @@ def test_a_kind_of_processing_named_twice_is_refused(world: World) -> None:
     content = full_notice()
     content["purposes"][0]["processes"] = ["audio", "audio"]
     assert list(refused(world, content)) == ["purposes.0.processes"]
+
+
+@pytest.mark.parametrize("value", ["-----", "+1 2", "020 7946 0000", "+44 20 7946 0000 ext",
+                                   "+" + "1" * 40, "+44#2079460000"])
+def test_a_phone_number_that_cannot_exist_is_refused(value: str) -> None:
+    from widget_server.domain.fields import check_fields
+
+    with pytest.raises(ValidationFailed) as caught:
+        check_fields({"phone": value}, frozenset({"phone"}), frozenset({"phone"}), "here")
+    assert list(caught.value.fields) == ["phone"]
+
+
+@pytest.mark.parametrize("value", ["+44 20 7946 0000", "+1 (415) 555-0100", "+33 1 23 45 67 89"])
+def test_an_international_phone_number_is_accepted(value: str) -> None:
+    from widget_server.domain.fields import check_fields
+
+    assert check_fields({"phone": f" {value} "}, frozenset({"phone"}), frozenset(), "here") == {
+        "phone": value}
