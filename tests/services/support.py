@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import func, select, text
 
 from tests.conftest import SECRET, lecture_notice
-from widget_server.domain.models import Base, DecisionEvent, Participant, PurposeState
 from widget_server.domain import tokens
 from widget_server.domain.ids import utcnow
+from widget_server.domain.models import Base, DecisionEvent, Participant, PurposeState
 from widget_server.services import calls, ledger, live, notices, organisations, retention, roster
 from widget_server.services.database import Database
 from widget_server.services.live.notices import notice_of_call

@@ -6,11 +6,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, text
-from widget_server.domain.ledger import ledger_fields
 
 from tests.conftest import lecture_notice
 from tests.services.support import CANARY_EMAIL, CANARY_NAME, Lecture, World
-from widget_server.domain.ledger import GENESIS, chain_hash
+from widget_server.domain.ledger import GENESIS, chain_hash, ledger_fields
 from widget_server.domain.models import DecisionEvent
 
 CONTRACT_ITEM_KEYS = {"seq", "event_id", "participant_id", "purpose", "state", "notice_version",
