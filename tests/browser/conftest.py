@@ -114,7 +114,7 @@ class MeetingSite:
     """
 
     PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title><link rel="icon" href="data:,">
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body><main><h1>{title}</h1><p id="recording">Recording: unknown</p>
 <aside id="consent">{snippet}</aside></main>
