@@ -60,14 +60,19 @@ let socket = null;
 
 /* ---------------------------------------------------------------- applying what arrives */
 
-const pending = { rebuild: false, dirty: new Set(), frame: 0 };
+const pending = { rebuild: false, dirty: new Set(), scheduled: false };
 
 function schedule() {
-  if (!pending.frame) pending.frame = requestAnimationFrame(flush);
+  if (pending.scheduled) return;
+  pending.scheduled = true;
+  // Browsers pause animation frames in a hidden tab; a host's dashboard behind the meeting
+  // window must still follow (its announcements, and what it shows when it comes back).
+  if (document.hidden) setTimeout(flush, 50);
+  else requestAnimationFrame(flush);
 }
 
 function flush() {
-  pending.frame = 0;
+  pending.scheduled = false;
   if (!haveRoster) return;
   ui.main.setAttribute("aria-busy", "false");
   ui.title.textContent = (model.call && model.call.title) || t("host.untitled");

@@ -9,7 +9,7 @@ from playwright.sync_api import BrowserContext, Page, WebSocketRoute, expect
 
 from tests.browser.conftest import axe_violations
 from tests.e2e.harness import Org, Participant, Server
-from widget_server.services import decisions, participants
+from widget_server.services import live
 from widget_server.services.database import Database
 
 pytestmark = pytest.mark.browser
@@ -156,19 +156,18 @@ def seed(server: Server, call: dict[str, Any], count: int) -> None:
     database = Database(server.env["WIDGET_SERVER_DATABASE_URL"])
     choices = ["granted", "denied", "granted", "withdrawn", None]
     try:
+        seen = call["notice"]["content_hash"]
         for number in range(count):
             with database.session() as session:
-                joined = participants.join(session, call["id"], language="en",
-                                           fields={"display_name": f"Student {number:04d}"})
+                joined, _ = live.apply_one(session, live.Join(
+                    call["id"], seen, {"display_name": f"Student {number:04d}"}, language="en"))
+            pid = joined["participant"]["id"]
             choice = choices[number % len(choices)]
-            if choice == "withdrawn":
+            steps = (["granted"] if choice == "withdrawn" else []) + ([choice] if choice else [])
+            for step in steps:
                 with database.session() as session:
-                    decisions.decide(session, call["id"], joined["participant"]["id"],
-                                     event_id=str(uuid.uuid4()), choices={"recording": "granted"})
-            if choice:
-                with database.session() as session:
-                    decisions.decide(session, call["id"], joined["participant"]["id"],
-                                     event_id=str(uuid.uuid4()), choices={"recording": choice})
+                    live.apply_one(session, live.Decide(call["id"], pid, str(uuid.uuid4()),
+                                                        {"recording": step}))
     finally:
         database.dispose()
 
