@@ -85,6 +85,7 @@ border-radius:8px;white-space:pre-wrap}}</style></head>
 <script>
 window.addEventListener("message", function (event) {{
   if (event.origin !== "{server}" || !event.data || event.data.source !== "consent-widget") return;
+  if (event.data.type !== "state") return;  // the widget's size and title are the loader's
   document.getElementById("state").textContent = JSON.stringify(event.data, null, 2);
 }});
 </script></body></html>

@@ -148,7 +148,11 @@ class Participant:
         return answer
 
     def join(self, fields: dict[str, Any] | None = None, language: str = "en") -> dict[str, Any]:
-        answer = self.call("join", {"fields": fields or {}, "language": language})
+        """As the widget joins: the notice first, then the join saying which one was shown."""
+        shown = self.call("notice", {"language": language})
+        assert shown["ok"], shown
+        answer = self.call("join", {"fields": fields or {}, "language": language,
+                                    "seen": {"notice_hash": shown["notice"]["content_hash"]}})
         assert answer["ok"], answer
         self.id, self.resume = answer["participant"]["id"], answer["participant"]["resume"]
         return answer
