@@ -100,11 +100,15 @@ function grantForm(p, actions) {
     class: "grant", novalidate: true, "aria-labelledby": legendId,
     onsubmit: (/** @type {Event} */ event) => actions.submitGrant(p, event),
   },
-  h("p", { id: legendId, class: "grant-legend", text: t("grant.legend", { purpose: p.title }) }),
+  h("p", {
+    id: legendId, class: "grant-legend",
+    text: grant.choice === "granted" ? t("grant.legend", { purpose: p.title }) : t("grant.legend_resume", { purpose: p.title }),
+  }),
   grant.needs.map((field) => fieldInput("grant", field, grant.values, grant.errors)),
   h("p", { class: "hint", text: t("grant.hint") }),
   h("div", { class: "actions" },
-    h("button", { type: "submit", class: "button button--primary", "data-key": "grant-submit" }, t("action.confirm_accept")),
+    h("button", { type: "submit", class: "button button--primary", "data-key": "grant-submit" },
+      grant.choice === "granted" ? t("action.confirm_accept") : t("action.share")),
     h("button", { type: "button", class: "button", "data-key": "grant-cancel", onclick: actions.cancelGrant },
       t("action.cancel"))));
 }

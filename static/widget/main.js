@@ -320,7 +320,7 @@ const actions = {
       return;
     }
     // The data this grant needs is asked now, with the grant, and not before.
-    state.grant = { purpose: p.key, needs, values: {}, errors: {} };
+    state.grant = { purpose: p.key, choice: "granted", needs, values: {}, errors: {} };
     focusAfterRender = `grant-${needs[0]}`;
     render();
     say(t("grant.legend", { purpose: p.title }));
@@ -353,13 +353,13 @@ const actions = {
     /** @type {Record<string, string>} */
     const fields = {};
     for (const field of grant.needs) fields[field] = grant.values[field];
-    focusAfterRender = `accept-${p.key}`;
-    decide(p, "granted", fields);
+    focusAfterRender = grant.choice === "granted" ? `accept-${p.key}` : `object-${p.key}`;
+    decide(p, grant.choice, fields);
   },
   cancelGrant() {
-    const key = state.grant && state.grant.purpose;
+    const grant = state.grant;
     state.grant = null;
-    focusAfterRender = key ? `accept-${key}` : null;
+    focusAfterRender = grant ? `${grant.choice === "granted" ? "accept" : "object"}-${grant.purpose}` : null;
     render();
   },
   done() {
@@ -427,7 +427,9 @@ function decided(item, ack) {
   if (Array.isArray(ack.held)) state.held = ack.held;
   if (ack.receipt) state.receipt = ack.receipt;
   save();
-  if (state.grant && state.grant.purpose === item.purpose && item.choices[item.purpose] === "granted") state.grant = null;
+  if (state.grant && state.grant.purpose === item.purpose && item.choices[item.purpose] === state.grant.choice) {
+    state.grant = null;
+  }
   announceState(state.choices, recordingAllowed());
   let message = t("announce.saved", { purpose: p ? p.title : item.purpose, state: i18n.stateLabel(state.choices[item.purpose]) });
   // Once nothing is left to decide, the widget folds into the summary (unless the participant
@@ -449,14 +451,16 @@ function decided(item, ack) {
 function refusedDecision(item, error) {
   const p = purposeByKey(item.purpose);
   const wanted = serverFieldErrors(error.fields);
-  if (p && item.choices[item.purpose] === "granted" && Object.keys(wanted).length &&
+  const choice = item.choices[item.purpose];
+  if (p && (choice === "granted" || choice === "not_objected") && Object.keys(wanted).length &&
       (error.code === "missing_field" || error.code === "validation_failed")) {
-    // The server wants data for this grant (or found it invalid): ask for exactly that.
+    // The server wants data for this choice (a grant, or taking back an objection whose data
+    // was erased), or found it invalid: ask for exactly that, with the choice.
     const values = state.grant && state.grant.purpose === p.key ? state.grant.values : { ...(item.fields || {}) };
     /** @type {Record<string, string>} */
     const errors = {};
     for (const [field, message] of Object.entries(wanted)) if (values[field]) errors[field] = message;
-    state.grant = { purpose: p.key, needs: Object.keys(wanted), values, errors };
+    state.grant = { purpose: p.key, choice, needs: Object.keys(wanted), values, errors };
     focusAfterRender = `grant-${Object.keys(wanted)[0]}`;
   } else if (error.code === "call_ended") {
     callEnded();

@@ -69,8 +69,9 @@ export const state = {
   held: [],
   /** @type {QueuedDecision[]} decisions not yet acknowledged, in order */
   queue: [],
-  /** @type {{purpose: string, needs: string[], values: Record<string, string>,
-   *   errors: Record<string, string>} | null} the data a grant asks for, while asked */
+  /** @type {{purpose: string, choice: string, needs: string[], values: Record<string, string>,
+   *   errors: Record<string, string>} | null} the data a choice asks for (a grant, or taking
+   *   an objection back), while asked */
   grant: null,
   /** @type {Record<string, string | null>} a refusal per purpose */
   errors: {},

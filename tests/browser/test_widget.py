@@ -195,7 +195,13 @@ def test_a_legitimate_interest_can_be_objected_to_and_back(page: Page, meeting_u
     expect(frame.get_by_text("You objected.")).to_be_visible()
     expect(objection).to_have_attribute("aria-pressed", "true")
     objection.click()
+    # Objecting erased the name only this purpose (and no granted one) needed (CONTRACT §A):
+    # taking the objection back asks for it again, with the choice.
+    expect(frame.get_by_label("Your name")).to_be_focused()
+    page.keyboard.type("Ada Lovelace")
+    page.keyboard.press("Enter")
     expect(frame.get_by_text("You have not objected.")).to_be_visible()
+    expect(objection).to_have_attribute("aria-pressed", "false")
 
 
 def test_a_reload_resumes_the_same_participant(
