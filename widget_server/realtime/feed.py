@@ -54,8 +54,9 @@ class HostFeed:
                 return
             now = time.monotonic()
             send_now = self.window <= 0 or now - self._last_sent.get(call_id, 0.0) >= self.window
-            if send_now and self.window > 0:
-                self._last_sent[call_id] = now
+            if send_now:
+                if self.window > 0:  # without a window nothing is spaced: nothing to remember
+                    self._last_sent[call_id] = now
             else:
                 self._pending[call_id] = list(updates)
         if send_now:
