@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.sockets.test_namespaces import app, call, emit, join, participant  # noqa: F401
+from tests.sockets.test_namespaces import emit, join, participant
 from widget_server.domain.models import DecisionEvent
 from widget_server.realtime.committer import Committer
 from widget_server.services import live
