@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import func, select
 
 from tests.sockets.test_namespaces import emit, join, participant
-from widget_server.domain.models import DecisionEvent
+from widget_server.domain.errors import CommitFailed
+from widget_server.domain.models import DecisionEvent, Participant
 from widget_server.realtime.committer import Committer
 from widget_server.services import live
 
@@ -121,3 +123,29 @@ def test_a_batch_that_cannot_be_stored_is_split_until_only_the_culprit_is_refuse
     assert kinds == ["granted", "granted", "commit_failed", "granted", "granted", "granted"]
     assert errors  # the failures were seen (and are logged by the loop, without values)
     assert len(clients) == 5
+
+
+def test_a_leave_that_could_not_be_stored_is_retried_until_it_is(
+        app: Flask, call: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    committer = committer_of(app)
+    [client] = joined_clients(app, call, 1)
+    real_store = committer._store
+    failures = {"left": 2}
+
+    def flaky_store(commands: list[live.Command]) -> Any:
+        if failures["left"] and any(isinstance(c, live.Leave) for c in commands):
+            failures["left"] -= 1
+            return live.Applied([CommitFailed("disk stalled")] * len(commands)), ["disk"]
+        return real_store(commands)
+
+    monkeypatch.setattr(committer, "_store", flaky_store)
+    client.disconnect(namespace="/participant")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with app.extensions["widget_db"].read_session() as s:
+            present = s.scalar(select(func.count()).select_from(Participant)
+                               .where(Participant.present.is_(True)))
+        if present == 0:
+            break
+        time.sleep(0.1)
+    assert failures["left"] == 0 and present == 0
