@@ -82,7 +82,8 @@ function flush() {
   pending.rebuild = false;
   pending.dirty.clear();
   overview.render(model);
-  renderCounts(table.filter(model, filter));
+  // A filter on blocking depends on the call's end; otherwise only changed rows refilter.
+  renderCounts(model.ended && filter.show === "blocking" ? table.filter(model, filter) : table.shown());
   if (model.ended) setConnection("ended");
 }
 

@@ -213,6 +213,12 @@ export function createTable(ui) {
       }
       ui.body.appendChild(added);
     },
+    /** How many rows are shown now (no filtering: rows keep their own visibility). */
+    shown() {
+      let count = 0;
+      for (const entry of rows.values()) if (entry.visible) count++;
+      return count;
+    },
     /**
      * Apply a filter to every row; returns how many rows are shown.
      * @param {Model} model

@@ -460,7 +460,9 @@ function refusedDecision(item, error) {
     /** @type {Record<string, string>} */
     const errors = {};
     for (const [field, message] of Object.entries(wanted)) if (values[field]) errors[field] = message;
-    state.grant = { purpose: p.key, choice, needs: Object.keys(wanted), values, errors };
+    // Ask again for what was sent as well: the choice needs all of it together.
+    const needs = [...new Set([...Object.keys(item.fields || {}), ...Object.keys(wanted)])];
+    state.grant = { purpose: p.key, choice, needs, values, errors };
     focusAfterRender = `grant-${Object.keys(wanted)[0]}`;
   } else if (error.code === "call_ended") {
     callEnded();

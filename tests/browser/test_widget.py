@@ -400,3 +400,22 @@ def test_the_frame_takes_the_height_of_its_content(page: Page, meeting_url: str,
         page.wait_for_timeout(100)
     assert abs(outer - content) <= 1, (outer, content)
     assert outer < 600  # the summary is compact
+
+
+def test_scripts_that_cannot_load_show_a_clear_error(page: Page, meeting_url: str) -> None:
+    # A broken install or a blocking proxy: the widget's modules never arrive.
+    page.context.route(re.compile(r".*/static/widget/main\.js$"),
+                       lambda route: route.fulfill(status=404, body="not found"))
+    page.goto(meeting_url)
+    frame = widget(page)
+    failed = frame.get_by_role("alert")
+    expect(failed).to_contain_text("The consent form could not load", timeout=15000)
+    expect(failed).to_be_visible()
+    expect(frame.get_by_role("button", name="Accept")).to_have_count(0)
+
+
+def test_the_error_notice_stays_away_when_the_scripts_run(page: Page, meeting_url: str) -> None:
+    page.goto(meeting_url)
+    frame = widget(page)
+    expect(frame.get_by_label("Your name")).to_be_visible()
+    expect(frame.locator("#boot-failed")).to_have_count(0)
