@@ -132,7 +132,9 @@ export function formatList(items) {
  * @param {Date} date
  */
 export function formatTime(date) {
-  return new Intl.DateTimeFormat(current, { hour: "2-digit", minute: "2-digit", second: "2-digit" })
+  // The browser's own regional variant where it shares the UI language (en-GB: 24-hour clock).
+  const regional = navigator.language && navigator.language.split("-")[0] === current ? navigator.language : current;
+  return new Intl.DateTimeFormat(regional, { hour: "2-digit", minute: "2-digit", second: "2-digit" })
     .format(date);
 }
 
