@@ -5,11 +5,11 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
-from tests.api.conftest import Api, assert_problem, in_db, make_app, new_org
+from tests.api.conftest import Api, assert_problem, make_app, new_org
 from tests.conftest import SECRET, lecture_notice
+from tests.services.support import World
 from widget_server.domain import tokens
 from widget_server.realtime import socketio
-from widget_server.services import decisions, participants
 
 
 def test_opening_a_call_answers_201_with_widget_and_host_access(api: Api) -> None:
@@ -104,8 +104,8 @@ def test_a_call_pins_the_notice_version_it_was_opened_with(api: Api) -> None:
 
 def test_gate_and_roster_follow_participants(app: Flask, api: Api) -> None:
     call = api.call()
-    run = in_db(app)
-    joined = run(participants.join, call["id"], fields={"display_name": "Ann"}, language="de")
+    world = World(app.extensions["widget_db"])
+    joined = world.join(call["id"], {"display_name": "Ann"}, language="de")
     person = joined["participant"]["id"]
 
     gate = api.get(f"/api/v1/calls/{call['id']}/gate").get_json()
@@ -120,7 +120,7 @@ def test_gate_and_roster_follow_participants(app: Flask, api: Api) -> None:
     assert (entry["id"], entry["label"], entry["present"]) == (person, "Ann", True)
     assert entry["state"]["recording"] == "pending"
 
-    run(decisions.decide, call["id"], person, event_id="e1", choices={"recording": "granted"})
+    world.decide(call["id"], person, {"recording": "granted"})
     gate = api.get(f"/api/v1/calls/{call['id']}/gate").get_json()
     assert gate == {"recording_allowed": True, "blocking": [], "seq": 2}
     read = api.get(f"/api/v1/calls/{call['id']}").get_json()
