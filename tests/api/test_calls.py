@@ -116,15 +116,23 @@ def test_gate_and_roster_follow_participants(app: Flask, api: Api) -> None:
     assert roster["gate"] == {"recording_allowed": False, "blocking": 1}
     assert roster["summary"]["present"] == 1
     (entry,) = roster["participants"]
-    assert set(entry) == {"id", "label", "channel", "present", "state", "updated_at"}
+    assert set(entry) == {"id", "label", "channel", "present", "state", "updated_at",
+                          "blocking", "blocking_since"}
     assert (entry["id"], entry["label"], entry["present"]) == (person, "Ann", True)
     assert entry["state"]["recording"] == "pending"
+    # present and not granting recording: holding it up since the join
+    assert entry["blocking"] is True and entry["blocking_since"] is not None
+    assert roster == world.roster(call["id"])  # as in the host roster event
 
     world.decide(call["id"], person, {"recording": "granted"})
     gate = api.get(f"/api/v1/calls/{call['id']}/gate").get_json()
     assert gate == {"recording_allowed": True, "blocking": [], "seq": 2}
     read = api.get(f"/api/v1/calls/{call['id']}").get_json()
     assert read["gate"] == {"recording_allowed": True, "blocking": 0}
+    roster = api.get(f"/api/v1/calls/{call['id']}/participants").get_json()
+    (entry,) = roster["participants"]
+    assert (entry["blocking"], entry["blocking_since"]) == (False, None)
+    assert roster == world.roster(call["id"])
     assert read["summary"]["purposes"]["recording"] == {"granted": 1}
 
 
