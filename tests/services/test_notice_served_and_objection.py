@@ -240,3 +240,29 @@ def test_an_event_id_in_any_other_spelling_of_a_uuid_is_refused(
         lecture.decide(pid, {"recording": "granted"}, event_id=event_id)
     assert list(caught.value.fields) == ["event_id"]
     assert world.footprint() == before
+
+
+# --- who holds recording up, and since when -------------------------------------------------
+
+
+def test_roster_and_updates_say_who_blocks_recording_and_since_when(
+        world: World, lecture: Lecture) -> None:
+    joined = world.join(lecture.call_id, {"display_name": "Ada"})
+    ada = joined["participant"]["id"]
+    on_join = joined["update"]["participant"]
+    assert on_join["blocking"] is True and on_join["blocking_since"] is not None
+    [entry] = lecture.roster()["participants"]
+    assert (entry["blocking"], entry["blocking_since"]) == (True, on_join["blocking_since"])
+    # still blocking after another decision that does not let recording run: same moment
+    still = lecture.decide(ada, {"notes_email": "denied"})["update"]["participant"]
+    assert (still["blocking"], still["blocking_since"]) == (True, on_join["blocking_since"])
+    granted = lecture.decide(ada, {"recording": "granted"})["update"]["participant"]
+    assert (granted["blocking"], granted["blocking_since"]) == (False, None)
+    withdrawn = lecture.decide(ada, {"recording": "withdrawn"})["update"]["participant"]
+    assert withdrawn["blocking"] is True
+    assert withdrawn["blocking_since"] > on_join["blocking_since"]  # a new episode
+    left = lecture.leave(ada)
+    assert left is not None
+    assert (left["participant"]["blocking"], left["participant"]["blocking_since"]) == (
+        False, None)  # not present: holds nothing up
+    assert lecture.gate() == {"recording_allowed": False, "blocking": [], "seq": left["seq"]}
