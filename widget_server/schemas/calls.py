@@ -116,10 +116,21 @@ class GateOut(StrictSchema):
         "description": "The call's update sequence number this answer reflects."})
 
 
+class RosterPurpose(StrictSchema):
+    """A column of the host's roster."""
+
+    key = fields.String(required=True)
+    title = fields.String(required=True, metadata={
+        "description": "In the notice's default language."})
+    lawful_basis = fields.String(required=True)
+    gates_recording = fields.Boolean(required=True)
+
+
 class RosterCall(StrictSchema):
     id = fields.String(required=True)
     title = fields.String(required=True)
     status = fields.String(required=True)
+    purposes = fields.List(fields.Nested(RosterPurpose), required=True)
 
 
 class RosterParticipant(StrictSchema):
