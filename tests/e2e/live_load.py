@@ -175,7 +175,8 @@ def names_field(error: Any, aliases: tuple[str, ...]) -> bool:
     fields = error.get("fields") if isinstance(error, dict) else None
     if not isinstance(fields, dict):
         return False
-    return any(alias in re.split(r"[.\[\]/]+", str(key)) for key in fields for alias in aliases)
+    return any(key == alias or alias in re.split(r"[.\[\]/]+", str(key))
+               for key in fields for alias in aliases)
 
 
 class Tally:
