@@ -42,6 +42,7 @@ pytestmark = pytest.mark.e2e
 
 WELL_BEHAVED = 50
 DURATION = 20.0  # seconds of load: bounded, stops by itself
+MAX_DURATION = 90.0
 PACE = 0.25  # seconds between one participant's decisions (4/s: far below the rate limit)
 RECONNECT_EVERY = 6.0  # seconds, at most, between one participant's leave-and-resume
 HOSTILE_PACE = 0.07  # seconds between the hostile participant's requests (< the 20/s budget)
@@ -127,13 +128,13 @@ def test_the_surrogate_travels_as_a_json_escape() -> None:
 
 
 class WellBehaved(threading.Thread):
-    """A participant deciding continuously, as the widget would, until `stop_at`; every few
+    """A participant deciding continuously, as the widget would, until `stop` is set; every few
     seconds it drops its connection (a leave) and resumes. Stays connected at the end."""
 
-    def __init__(self, url: str, call: dict[str, Any], index: int, stop_at: float,
+    def __init__(self, url: str, call: dict[str, Any], index: int, stop: threading.Event,
                  tally: Tally) -> None:
         super().__init__(daemon=True)
-        self.url, self.call, self.index, self.stop_at, self.tally = url, call, index, stop_at, tally
+        self.url, self.call, self.index, self.stop, self.tally = url, call, index, stop, tally
         self.rng = random.Random(index)
         self.reconnect_at = time.monotonic() + self.rng.uniform(1.0, RECONNECT_EVERY)
         self.widget: Widget | None = None
@@ -144,7 +145,7 @@ class WellBehaved(threading.Thread):
     def run(self) -> None:
         try:
             self._connect()
-            while time.monotonic() < self.stop_at:
+            while not self.stop.is_set():
                 if time.monotonic() >= self.reconnect_at:
                     assert self.widget is not None
                     self.widget.close()  # a leave, in the middle of everyone's traffic
@@ -194,22 +195,24 @@ class Hostile(threading.Thread):
     """Sends every poison of every field, round after round, spread over the three calls,
     disconnecting and reconnecting between them; records each answer."""
 
-    def __init__(self, url: str, calls: list[dict[str, Any]], stop_at: float) -> None:
+    def __init__(self, url: str, calls: list[dict[str, Any]], stop: threading.Event) -> None:
         super().__init__(daemon=True)
-        self.url, self.calls, self.stop_at = url, calls, stop_at
+        self.url, self.calls, self.stop = url, calls, stop
         # Every call's notice is the same content: one hash.
         self.notice_hash: str = calls[0]["notice"]["content_hash"]
         assert {c["notice"]["content_hash"] for c in calls} == {self.notice_hash}
         self.answers: list[tuple[str, str, str, tuple[str, ...], Any]] = []
         self.rounds = 0
+        self.completed = 0  # rounds in which every poison was sent
         self.errors: list[str] = []
 
     def run(self) -> None:
         resumes: dict[str, str] = {}
-        while time.monotonic() < self.stop_at:
+        while not self.stop.is_set():
             self.rounds += 1
             try:
-                self._round(resumes)
+                if self._round(resumes):
+                    self.completed += 1
             except Exception as err:
                 self.errors.append(f"round {self.rounds}: {type(err).__name__}: {err}")
                 time.sleep(0.2)
@@ -223,48 +226,56 @@ class Hostile(threading.Thread):
         self.answers.append((event, field, poison, aliases, answer))
         time.sleep(HOSTILE_PACE)
 
-    def _round(self, resumes: dict[str, str]) -> None:
-        """Every poison once, spread over the three calls."""
+    def _round(self, resumes: dict[str, str]) -> bool:
+        """Every poison once, spread over the three calls; whether all were sent."""
         # A poisoned join on a connection of its own each: should one be wrongly taken, the
         # next would otherwise be refused as already_joined and hide what it tests.
         for i, (field, poison, payload, aliases) in enumerate(join_poisons(self.notice_hash)):
-            if time.monotonic() >= self.stop_at:
-                return
+            if self.stop.is_set():
+                return False
             call = self.calls[(i + self.rounds) % len(self.calls)]
             widget = Widget(self.url, call, resume=resumes.get(call["id"]))
             try:
                 self._ask(widget, "join", field, poison, payload, aliases)
             finally:
                 widget.close()
-        cases = decide_poisons()
+        cases, complete = decide_poisons(), True
         for i, call in enumerate(self.calls):
             widget = Widget(self.url, call, resume=resumes.get(call["id"]))
             try:
                 joined = widget.join("Eve")
                 if not joined.get("ok"):
                     self.errors.append(f"the hostile participant's own valid join: {joined}")
+                    complete = False
                     continue
                 resumes[call["id"]] = joined["participant"]["resume"]
                 for field, poison, payload, aliases in cases[i::len(self.calls)]:
-                    if time.monotonic() >= self.stop_at:
-                        return
+                    if self.stop.is_set():
+                        return False
                     self._ask(widget, "decide", field, poison, payload, aliases)
             finally:
                 widget.close()
+        return complete
 
 
 def test_a_hostile_participant_cannot_fail_anyone_elses_data(roomy_server: Server) -> None:
     orgs = [Org(roomy_server) for _ in range(3)]
     calls = [org.open_call(lecture_notice()) for org in orgs]
     tally = Tally()
-    stop_at = time.monotonic() + DURATION
-    behaved = [WellBehaved(roomy_server.url, calls[i % 3], i, stop_at, tally)
+    stop = threading.Event()
+    behaved = [WellBehaved(roomy_server.url, calls[i % 3], i, stop, tally)
                for i in range(WELL_BEHAVED)]
-    hostile = Hostile(roomy_server.url, calls, stop_at)
+    hostile = Hostile(roomy_server.url, calls, stop)
     for thread in [*behaved, hostile]:
         thread.start()
+    # The load runs DURATION seconds, and on until the hostile participant has sent every
+    # poison at least once (a slow machine), but never longer than MAX_DURATION.
+    started = time.monotonic()
+    time.sleep(DURATION)
+    wait_until(lambda: hostile.completed >= 1, MAX_DURATION - (time.monotonic() - started))
+    stop.set()
     for thread in [*behaved, hostile]:
-        thread.join(DURATION + 60)
+        thread.join(60)
     assert not any(t.is_alive() for t in [*behaved, hostile]), "a client hung"
 
     problems: list[str] = []
