@@ -25,6 +25,13 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONNECTIONS": 20000,
     "GC_POLICY": True,  # freeze survivors every second, collect fully when quiet
     "BACKLOG": 4096,
+    # Seconds a live client waits for its commit before it is told commit_failed (a retry
+    # with the same event_id is safe).
+    "COMMIT_TIMEOUT": 10.0,
+    "MAX_PARTICIPANTS_PER_CALL": 10000,  # 0: no limit
+    # Seconds between presence checks: a participant counted present without a connection
+    # is marked away after two checks in a row.
+    "PRESENCE_CHECK": 5.0,
 }
 
 

@@ -45,7 +45,14 @@ def patch(mode: str) -> None:
             import eventlet
 
         eventlet.monkey_patch()
+        import eventlet.tpool
         import eventlet.websocket
+
+        from widget_server import offload
+
+        # SQLite's C calls block the hub while they wait: the live committer runs them in a
+        # real OS thread instead (see widget_server/offload.py).
+        offload.use(eventlet.tpool.execute)
 
         # eventlet unmasks every incoming WebSocket frame one byte at a time in Python (a few
         # per cent of the server's CPU under load); this does the same XOR in one big-int step.

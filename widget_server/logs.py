@@ -9,6 +9,7 @@ import json
 import logging
 import sys
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -38,6 +39,15 @@ def debug(name: str, **ids: Any) -> None:
 def warning(name: str, **ids: Any) -> None:
     _logger.warning(json.dumps({"ts": round(time.time(), 3), "event": name, "level": "warning",
                                 **ids}, default=str))
+
+
+def failure(name: str, err: BaseException, **ids: Any) -> None:
+    """An unexpected error, with a traceback a developer can use and nothing personal in it:
+    the exception's type and the frames (file, line, function), never its message or any
+    local value, which may hold request data."""
+    frames = [f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno} {frame.name}"
+              for frame in traceback.extract_tb(err.__traceback__)]
+    warning(name, error=type(err).__name__, frames=frames[-12:], **ids)
 
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]

@@ -12,8 +12,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from tests.services.support import Lecture, World, sqlite_file_database
 from widget_server.domain.models import DecisionEvent, Participant
-from widget_server.services import decisions
+from widget_server.services import live
 from widget_server.services.database import Database
+
+EVENT_ID = "00000000-0000-4000-8000-000000000001"
 
 
 @pytest.fixture
@@ -98,8 +100,7 @@ def test_a_failed_commit_records_nothing_and_answers_with_an_error(
     with world.db.session() as s:
         s.commit = failing_commit  # type: ignore[method-assign]
         with pytest.raises(OperationalError):
-            decisions.decide(s, lecture.call_id, pid, event_id="evt-1",
-                             choices={"recording": "granted"})
+            World.run(s, live.Decide(lecture.call_id, pid, EVENT_ID, {"recording": "granted"}))
     assert world.footprint() == before
     # the retry, once the database is back, is recorded as new
-    assert lecture.decide(pid, {"recording": "granted"}, event_id="evt-1")["update"] is not None
+    assert lecture.decide(pid, {"recording": "granted"}, event_id=EVENT_ID)["update"] is not None

@@ -16,7 +16,7 @@ from widget_server.domain.errors import (
     ValidationFailed,
 )
 from widget_server.domain.models import DecisionEvent, Receipt
-from widget_server.services import decisions
+from widget_server.sockets import payloads
 
 
 @pytest.mark.parametrize(("choices", "error", "named"), [
@@ -164,14 +164,14 @@ def test_a_name_needed_only_by_consent_purposes_lives_exactly_while_one_is_grant
 def test_the_same_event_id_returns_the_same_receipt_and_records_nothing(
         world: World, lecture: Lecture) -> None:
     pid = lecture.join()
-    first = lecture.decide(pid, {"recording": "granted"}, event_id="evt-1")
+    first = lecture.decide(pid, {"recording": "granted"}, event_id="00000000-0000-4000-8000-000000000001")
     before = world.footprint()
-    again = lecture.decide(pid, {"recording": "granted"}, event_id="evt-1")
+    again = lecture.decide(pid, {"recording": "granted"}, event_id="00000000-0000-4000-8000-000000000001")
     assert again["receipt"] == first["receipt"]
     assert again["state"] == first["state"]
     assert again["update"] is None
     # even a retry carrying other choices gets the first answer, and records nothing
-    other = lecture.decide(pid, {"recording": "denied"}, event_id="evt-1")
+    other = lecture.decide(pid, {"recording": "denied"}, event_id="00000000-0000-4000-8000-000000000001")
     assert other["receipt"] == first["receipt"]
     assert world.footprint() == before
     assert world.states(pid)["recording"] == "granted"
@@ -179,8 +179,8 @@ def test_the_same_event_id_returns_the_same_receipt_and_records_nothing(
 
 def test_another_event_id_records_a_new_event(world: World, lecture: Lecture) -> None:
     pid = lecture.join()
-    first = lecture.decide(pid, {"recording": "granted"}, event_id="evt-1")
-    second = lecture.decide(pid, {"recording": "granted"}, event_id="evt-2")
+    first = lecture.decide(pid, {"recording": "granted"}, event_id="00000000-0000-4000-8000-000000000001")
+    second = lecture.decide(pid, {"recording": "granted"}, event_id="00000000-0000-4000-8000-000000000002")
     assert second["receipt"]["id"] != first["receipt"]["id"]
     assert (first["receipt"]["seq"], second["receipt"]["seq"]) == (1, 2)
     assert world.count(DecisionEvent) == 2 and world.count(Receipt) == 2
@@ -188,22 +188,35 @@ def test_another_event_id_records_a_new_event(world: World, lecture: Lecture) ->
 
 def test_an_event_id_is_scoped_to_its_participant(world: World, lecture: Lecture) -> None:
     ada, bob = lecture.join("Ada"), lecture.join("Bob")
-    first = lecture.decide(ada, {"recording": "granted"}, event_id="evt-1")
-    bobs = lecture.decide(bob, {"recording": "denied"}, event_id="evt-1")
+    first = lecture.decide(ada, {"recording": "granted"}, event_id="00000000-0000-4000-8000-000000000001")
+    bobs = lecture.decide(bob, {"recording": "denied"}, event_id="00000000-0000-4000-8000-000000000001")
     assert bobs["receipt"]["id"] != first["receipt"]["id"]
     assert bobs["state"]["recording"] == "denied"
     assert world.states(bob)["recording"] == "denied"
     assert world.count(DecisionEvent) == 2
 
 
-@pytest.mark.parametrize("event_id", [None, "", "x" * 65, 17])
-def test_an_event_id_is_required(world: World, lecture: Lecture, event_id: Any) -> None:
+@pytest.mark.parametrize("event_id", [
+    None, "", "x" * 65, 17, "evt-1", "ada.lovelace@example.org", "\ud800" * 36,
+    "00000000-0000-4000-8000-00000000000g", "{00000000-0000-4000-8000-000000000001}"])
+def test_an_event_id_is_a_uuid_never_free_text(world: World, lecture: Lecture,
+                                               event_id: Any) -> None:
+    """Free text must never reach the permanent ledger (an email was exported and survived
+    every purge), so an event_id is a UUID in canonical text form, or refused."""
     pid = lecture.join()
-    with pytest.raises(ValidationFailed) as caught, world.db.session() as s:
-        decisions.decide(s, lecture.call_id, pid, event_id=event_id,
-                         choices={"recording": "granted"})
-    assert "event_id" in caught.value.fields
-    assert world.count(DecisionEvent) == 0
+    before = world.footprint()
+    with pytest.raises(ValidationFailed) as caught:
+        payloads.decide_command(lecture.call_id, pid, {"event_id": event_id,
+                                                       "choices": {"recording": "granted"}})
+    assert list(caught.value.fields) == ["event_id"]
+    assert world.footprint() == before
+
+
+def test_an_event_id_is_stored_in_canonical_lower_case(world: World, lecture: Lecture) -> None:
+    pid = lecture.join()
+    lecture.decide(pid, {"recording": "granted"},
+                   event_id="A0000000-0000-4000-8000-00000000000B")
+    assert world.events(lecture.call_id)[-1].event_id == "a0000000-0000-4000-8000-00000000000b"
 
 
 def test_the_receipt_names_the_committed_ledger_event(world: World, lecture: Lecture) -> None:
@@ -219,14 +232,14 @@ def test_the_receipt_names_the_committed_ledger_event(world: World, lecture: Lec
 
 def test_no_decision_on_an_ended_call(world: World, lecture: Lecture) -> None:
     pid = lecture.join()
-    early = lecture.decide(pid, {"recording": "granted"}, event_id="evt-1")
+    early = lecture.decide(pid, {"recording": "granted"}, event_id="00000000-0000-4000-8000-000000000001")
     lecture.end()
     before = world.footprint()
     with pytest.raises(CallEnded):
         lecture.decide(pid, {"recording": "withdrawn"})
     assert world.footprint() == before
     # a retry of an event recorded before the end still gets its receipt
-    assert lecture.decide(pid, {"recording": "granted"}, event_id="evt-1")["receipt"] == \
+    assert lecture.decide(pid, {"recording": "granted"}, event_id="00000000-0000-4000-8000-000000000001")["receipt"] == \
         early["receipt"]
 
 

@@ -9,9 +9,8 @@ from sqlalchemy import select, text
 
 from tests.conftest import lecture_notice
 from tests.services.support import CANARY_EMAIL, CANARY_NAME, Lecture, World
-from widget_server.domain.hashing import GENESIS, chain_hash
+from widget_server.domain.ledger import GENESIS, chain_hash, ledger_fields
 from widget_server.domain.models import DecisionEvent
-from widget_server.services.decisions import ledger_fields
 
 CONTRACT_ITEM_KEYS = {"seq", "event_id", "participant_id", "purpose", "state", "notice_version",
                       "notice_hash", "language", "channel", "recorded_at", "prev_hash", "hash"}

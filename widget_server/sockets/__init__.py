@@ -6,11 +6,12 @@ from flask import Flask
 from flask_socketio import SocketIO
 
 from widget_server.realtime import HostFeed
+from widget_server.realtime.committer import Committer
 from widget_server.realtime.feed import HOST_NAMESPACE, PARTICIPANT_NAMESPACE
-from widget_server.services import organisations
-from widget_server.sockets.group_commit import GroupCommitter
+from widget_server.services import live, organisations
 from widget_server.sockets.host import HostNamespace
 from widget_server.sockets.participant import ParticipantNamespace
+from widget_server.sockets.presence import PresenceCheck
 
 ORIGINS_TTL = 10.0
 
@@ -32,11 +33,17 @@ def register_sockets(app: Flask, io: SocketIO) -> None:
         engineio_logger=False,
     )
     # Registered on python-socketio's server itself: see sockets/base.py for why.
-    io.server.register_namespace(ParticipantNamespace(PARTICIPANT_NAMESPACE, app))
+    participants = ParticipantNamespace(PARTICIPANT_NAMESPACE, app)
+    io.server.register_namespace(participants)
     io.server.register_namespace(HostNamespace(HOST_NAMESPACE, app))
     feed = HostFeed(io, app.config["HOST_BATCH_WINDOW"])
     app.extensions["widget_feed"] = feed
-    app.extensions["widget_committer"] = GroupCommitter(app, feed, io.start_background_task)
+    committer = Committer(
+        app.extensions["widget_db"], feed, io.start_background_task, io.sleep,
+        timeout=float(app.config["COMMIT_TIMEOUT"]),
+        policy=live.Policy(max_participants=int(app.config["MAX_PARTICIPANTS_PER_CALL"])))
+    app.extensions["widget_committer"] = committer
+    app.extensions["widget_presence"] = PresenceCheck(app, participants, committer)
 
 
 class EmbedOrigins:

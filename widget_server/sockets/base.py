@@ -18,11 +18,11 @@ from widget_server.domain import tokens
 from widget_server.domain.errors import DomainError, WrongCall
 from widget_server.domain.ids import utcnow
 from widget_server.realtime import HostFeed
+from widget_server.realtime.committer import Committer
 from widget_server.schemas.problems import ack_error, ack_for
 from widget_server.services import calls
 from widget_server.services.database import Database
 from widget_server.sockets.connections import Connection, Registry, TokenBucket
-from widget_server.sockets.group_commit import GroupCommitter
 
 # A connection that keeps sending past its budget after this many refusals is cut off.
 MAX_REFUSALS = 20
@@ -45,9 +45,9 @@ class CallNamespace(socketio.Namespace):
         return db
 
     @property
-    def committer(self) -> GroupCommitter:
-        group: GroupCommitter = self.app.extensions["widget_committer"]
-        return group
+    def committer(self) -> Committer:
+        committer: Committer = self.app.extensions["widget_committer"]
+        return committer
 
     @property
     def feed(self) -> HostFeed:
