@@ -6,27 +6,24 @@ surrogate, a NUL byte) or far beyond any field's bound is refused with `validati
 naming the field.
 
 In-process (threading mode, Flask-SocketIO's test client, which JSON-encodes each packet as a
-real client does: a lone surrogate reaches the server as the escape `\\ud800`).
+real client does: a lone surrogate reaches the server as the escape `\\ud800`). The app and
+call fixtures are tests/sockets/conftest.py's.
 """
 
 import threading
+import time
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from tests.conftest import SECRET, lecture_notice
 from tests.e2e.live_load import names_field
-from widget_server import create_app
-from widget_server.domain.models import Base
+from widget_server.domain.models import Base, Participant
 from widget_server.realtime import socketio
-from widget_server.services import calls, notices, organisations
 
 LONG = 10_000  # longer than any field of join or decide may be
 ANSWER_WITHIN = 20.0  # seconds: an acknowledgement that takes longer is a hang
@@ -50,32 +47,25 @@ STRINGS = st.one_of(
 )
 
 
-@pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    application = create_app({"DATABASE_URL": database_url, "SECRET_KEY": SECRET,
-                              "ASYNC_MODE": "threading", "INSTANCE_PATH": str(tmp_path),
-                              # generated events come faster than any widget sends them
-                              "SOCKET_RATE": 1e6, "SOCKET_BURST": 1e6})
-    Base.metadata.create_all(application.extensions["widget_db"].engine)
-    yield application
-    application.extensions["widget_db"].dispose()
-
-
-@pytest.fixture
-def call(app: Flask) -> dict[str, Any]:
-    db = app.extensions["widget_db"]
-    with db.session() as s:
-        org, _ = organisations.create_organisation(s, "Org", ["https://meet.example.org"])
-    with db.session() as s:
-        notice = notices.publish_notice(s, org, lecture_notice())
-    with db.session() as s:
-        return calls.open_call(s, org, SECRET, title="T", notice_id=notice["id"])
-
-
 def row_counts(app: Flask) -> dict[str, int]:
     with app.extensions["widget_db"].read_session() as s:
         return {table.name: int(s.scalar(select(func.count()).select_from(table)) or 0)
                 for table in Base.metadata.sorted_tables}
+
+
+def disconnect(app: Flask, client: Any) -> None:
+    """Leave, and wait until the leave is stored (the server hands it in without waiting):
+    the next example's row counts must not catch this one's leave."""
+    client.disconnect(namespace="/participant")
+    deadline = time.monotonic() + ANSWER_WITHIN
+    while True:
+        with app.extensions["widget_db"].read_session() as s:
+            present = s.scalar(select(func.count()).select_from(Participant)
+                               .where(Participant.present.is_(True)))
+        if not present:
+            return
+        assert time.monotonic() < deadline, f"a leave was not stored in {ANSWER_WITHIN} s"
+        time.sleep(0.01)
 
 
 def unstorable(value: Any) -> bool:
@@ -172,7 +162,7 @@ def test_any_string_in_a_join_is_answered_and_a_refusal_stores_nothing(
         before = row_counts(app)
         check_answer(app, before, answer_of(client, "join", payload), value, aliases)
     finally:
-        client.disconnect(namespace="/participant")
+        disconnect(app, client)
 
 
 @EDGE_SETTINGS
@@ -191,4 +181,4 @@ def test_any_string_in_a_decision_is_answered_and_a_refusal_stores_nothing(
         before = row_counts(app)
         check_answer(app, before, answer_of(client, "decide", payload), value, aliases)
     finally:
-        client.disconnect(namespace="/participant")
+        disconnect(app, client)
