@@ -177,7 +177,9 @@ def test_a_held_write_lock_neither_freezes_the_server_nor_loses_decisions(
     # may take FREEZE_LIMIT: the server is never frozen.
     held = [(at, latency) for at, latency in poller.samples
             if locked_at <= at <= releasing_at - HEALTH_LIMIT]
-    assert len(held) >= LOCK_SECONDS / HEALTH_EVERY / 2, f"too few polls: {len(held)}"
+    if len(held) < LOCK_SECONDS / HEALTH_EVERY / 2:
+        problems.append(f"only {len(held)} polls of /healthz while the lock was held (one "
+                        f"every {HEALTH_EVERY} s was due): the answers were held up")
     timeline = [(round(at - locked_at, 2), round(latency, 3)) for at, latency in poller.samples]
     slow = [(round(at - locked_at, 2), round(latency, 3)) for at, latency in held
             if latency > HEALTH_LIMIT]
