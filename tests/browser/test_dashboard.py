@@ -1,7 +1,6 @@
 """The host dashboard: the live roster, the recording gate, resync after a gap, and scale."""
 
 import re
-import uuid
 from typing import Any
 
 import pytest
@@ -9,7 +8,7 @@ from playwright.sync_api import BrowserContext, Page, WebSocketRoute, expect
 
 from tests.browser.conftest import axe_violations
 from tests.e2e.harness import Org, Participant, Server
-from widget_server.services import live
+from tests.services.support import World
 from widget_server.services.database import Database
 
 pytestmark = pytest.mark.browser
@@ -156,18 +155,16 @@ def seed(server: Server, call: dict[str, Any], count: int) -> None:
     database = Database(server.env["WIDGET_SERVER_DATABASE_URL"])
     choices = ["granted", "denied", "granted", "withdrawn", None]
     try:
-        seen = call["notice"]["content_hash"]
+        world = World(database)  # joins and decisions as the socket edge makes them
         for number in range(count):
-            with database.session() as session:
-                joined, _ = live.apply_one(session, live.Join(
-                    call["id"], seen, {"display_name": f"Student {number:04d}"}, language="en"))
+            joined = world.join(call["id"], {"display_name": f"Student {number:04d}"},
+                                language="en")
             pid = joined["participant"]["id"]
             choice = choices[number % len(choices)]
-            steps = (["granted"] if choice == "withdrawn" else []) + ([choice] if choice else [])
-            for step in steps:
-                with database.session() as session:
-                    live.apply_one(session, live.Decide(call["id"], pid, str(uuid.uuid4()),
-                                                        {"recording": step}))
+            if choice == "withdrawn":
+                world.decide(call["id"], pid, {"recording": "granted"})
+            if choice:
+                world.decide(call["id"], pid, {"recording": choice})
     finally:
         database.dispose()
 
