@@ -25,6 +25,10 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONNECTIONS": 20000,
     "GC_POLICY": True,  # freeze survivors every second, collect fully when quiet
     "BACKLOG": 4096,
+    # The open internet (README, Security): seconds a client has to send a request's headers
+    # (idle keep-alive time included), and for each single read or write of its socket.
+    "HEADER_TIMEOUT": 10.0,
+    "SOCKET_TIMEOUT": 30.0,
 }
 
 
