@@ -14,6 +14,8 @@ from typing import Any
 import eventlet
 import eventlet.wsgi
 
+from widget_server import logs
+
 # Descriptors kept free for the database, the log, Redis and the listening socket itself.
 RESERVED_FILES = 64
 
@@ -48,6 +50,28 @@ class HeaderDeadline(eventlet.wsgi.HttpProtocol):
             self._deadline = None
 
 
+class EventletLog:
+    """eventlet.wsgi's `log`: its errors (tracebacks, "I/O error while discarding request body.
+    client=<address> request=<request line with its query>") go through the log pipeline as
+    templates. Its access line is replaced by a constant and dropped: logs.access_log keeps
+    one without the client address or the query string."""
+
+    ACCESS = "wsgi-access"
+
+    def info(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        if msg != self.ACCESS:
+            logs.third_party("eventlet.wsgi", "info", str(msg))
+
+    def error(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        logs.third_party("eventlet.wsgi", "error", str(msg))
+
+    def debug(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        pass  # "accepted ('127.0.0.1', port)" and the like: addresses, nothing else
+
+    def write(self, msg: str, *args: Any) -> None:
+        self.info(msg)
+
+
 def run(app: Any, host: str, port: int) -> None:
     """Serve `app` until stopped, within the descriptor limit and with the configured timeouts."""
     config = app.config
@@ -62,4 +86,5 @@ def run(app: Any, host: str, port: int) -> None:
     listener = eventlet.listen((host, port), backlog=int(config["BACKLOG"]))
     eventlet.wsgi.server(listener, app, max_size=connections, protocol=protocol,
                          socket_timeout=float(config["SOCKET_TIMEOUT"]),
-                         keepalive=True, log_output=False, debug=False)
+                         keepalive=True, log=EventletLog(), log_output=True,
+                         log_format=EventletLog.ACCESS, debug=False)

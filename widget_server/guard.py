@@ -7,6 +7,7 @@ never freed (README, "Notes"). Deciding from the headers alone costs nothing and
 
 - A body announced over the limit: 413 at once (SOCKET_MAX_MESSAGE under /socket.io,
   MAX_CONTENT_LENGTH elsewhere), and the connection is closed rather than drained.
+- A request on an Engine.IO session engineio has just closed: 400, where engineio raises.
 - A chunked body (no Content-Length): 411 everywhere. engineio would read it as empty after
   waiting for it, Flask would silently see an empty body; neither is what the client meant.
 """
@@ -29,8 +30,16 @@ def guard(app: WSGIApp, *, socket_limit: int, rest_limit: int) -> WSGIApp:
         on_socket = path == SOCKET_PATH or path.startswith(SOCKET_PATH + "/")
         limit = socket_limit if on_socket else rest_limit
         refusal = _refusal(environ, limit)
-        if refusal is None:
+        if refusal is None and not on_socket:
             return app(environ, start_response)
+        if refusal is None:
+            try:
+                return app(environ, start_response)
+            except KeyError:
+                # python-engineio raises KeyError ("Session is disconnected") for a request on
+                # a session it has just closed, e.g. one that sent junk: that is the client's
+                # error, not a 500.
+                refusal = ("400 Bad Request", "invalid_session", "This session is closed.")
         status, code, detail = refusal
         environ["widget.refused"] = code  # the access log names why, never what was sent
         body = json.dumps({"type": "about:blank", "title": status.split(" ", 1)[1],

@@ -57,6 +57,7 @@ def collector(policy: CollectorPolicy) -> None:
 def serve(app: Flask, host: str, port: int, runner: Runner | None, open_files: int) -> None:
     """Run until stopped. `runner` serves with eventlet when the entry point chose it;
     otherwise Flask-SocketIO's own runner serves gevent or threading."""
+    logs.protect_stderr()
     prepare(app)
     socketio.start_background_task(maintenance, app)
     if app.config["GC_POLICY"]:

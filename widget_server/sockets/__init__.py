@@ -5,9 +5,11 @@ from typing import Any
 from flask import Flask
 from flask_socketio import SocketIO
 
+from widget_server import logs
 from widget_server.realtime import HostFeed
 from widget_server.realtime.feed import HOST_NAMESPACE, PARTICIPANT_NAMESPACE
 from widget_server.services import organisations
+from widget_server.sockets import edge
 from widget_server.sockets.group_commit import GroupCommitter
 from widget_server.sockets.host import HostNamespace
 from widget_server.sockets.participant import ParticipantNamespace
@@ -28,9 +30,11 @@ def register_sockets(app: Flask, io: SocketIO) -> None:
         # Each client's events run one after another, in the order it sent them: a grant and
         # a withdraw sent quickly are applied in that order (DESIGN §2, Ordering).
         async_handlers=False,
-        logger=False,
-        engineio_logger=False,
+        # Their warnings and errors go through the one log pipeline, as templates.
+        logger=logs.library_logger("socketio"),
+        engineio_logger=logs.library_logger("engineio"),
     )
+    edge.harden(io)
     # Registered on python-socketio's server itself: see sockets/base.py for why.
     io.server.register_namespace(ParticipantNamespace(PARTICIPANT_NAMESPACE, app))
     io.server.register_namespace(HostNamespace(HOST_NAMESPACE, app))

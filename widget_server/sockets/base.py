@@ -66,7 +66,7 @@ class CallNamespace(socketio.Namespace):
             if framed_for is not None and framed_for != call_id:
                 raise WrongCall("This token belongs to another call than the widget's page.")
         except DomainError as err:
-            logs.event("connect_refused", namespace=self.namespace, code=err.code)
+            logs.limited("connect_refused", namespace=self.namespace, code=err.code)
             # Socket.IO v5 sends {"message", "data"}; browsers read the code as err.data.code.
             raise socketio.exceptions.ConnectionRefusedError(
                 err.message, {"code": err.code, "message": err.message}) from None
