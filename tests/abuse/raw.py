@@ -75,8 +75,8 @@ async def bounded_gather(count: int, concurrency: int, deadline: float,
 
 def request(method: str, path: str, headers: dict[str, str] | None = None,
             body: bytes = b"") -> bytes:
-    lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}"]
-    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+    headers = {"Host": HOST, **(headers or {})}
+    lines = [f"{method} {path} HTTP/1.1"] + [f"{k}: {v}" for k, v in headers.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 

@@ -102,6 +102,14 @@ def ended_at(session: Session, call_id: str) -> datetime | None:
     return row[0]
 
 
+def organisation_of(session: Session, call_id: str) -> str:
+    """The organisation a call belongs to (it never changes); NotFound if there is no call."""
+    owner = session.scalar(select(Call.organisation_id).where(Call.id == call_id))
+    if owner is None:
+        raise NotFound(f"No call {call_id}.")
+    return str(owner)
+
+
 def embed_origins(session: Session, call_id: str) -> list[str]:
     """The origins allowed to frame this call's widget (its organisation's)."""
     origins = session.scalar(

@@ -1,20 +1,16 @@
 """Socket.IO: the participant and host namespaces, on the app's single SocketIO instance."""
 
-from typing import Any
-
 from flask import Flask
 from flask_socketio import SocketIO
 
 from widget_server import logs
 from widget_server.realtime import HostFeed
 from widget_server.realtime.feed import HOST_NAMESPACE, PARTICIPANT_NAMESPACE
-from widget_server.services import organisations
 from widget_server.sockets import edge
 from widget_server.sockets.group_commit import GroupCommitter
 from widget_server.sockets.host import HostNamespace
+from widget_server.sockets.origins import EmbedOrigins
 from widget_server.sockets.participant import ParticipantNamespace
-
-ORIGINS_TTL = 10.0
 
 
 def register_sockets(app: Flask, io: SocketIO) -> None:
@@ -41,33 +37,3 @@ def register_sockets(app: Flask, io: SocketIO) -> None:
     feed = HostFeed(io, app.config["HOST_BATCH_WINDOW"])
     app.extensions["widget_feed"] = feed
     app.extensions["widget_committer"] = GroupCommitter(app, feed, io.start_background_task)
-
-
-class EmbedOrigins:
-    """The CORS allow-list: the organisations' origins and the server's own, never '*'.
-
-    Read from memory only, so that an unauthenticated handshake costs no database work; the
-    server's maintenance task refreshes it every ORIGINS_TTL seconds.
-    """
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self._origins: set[str] = set()
-
-    def __call__(self, origin: str | None, environ: dict[str, Any] | None = None) -> bool:
-        if origin is None:
-            return True  # not a browser: nothing for CORS to protect
-        if environ is not None and origin == _own_origin(environ):
-            return True
-        public = self.app.config.get("PUBLIC_URL")
-        if public and origin == public.rstrip("/"):
-            return True
-        return origin in self._origins
-
-    def refresh(self) -> None:
-        with self.app.extensions["widget_db"].read_session() as session:
-            self._origins = organisations.all_embed_origins(session)
-
-
-def _own_origin(environ: dict[str, Any]) -> str:
-    return f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"

@@ -15,7 +15,7 @@ from flask import Flask
 
 from widget_server import logs
 from widget_server.domain import tokens
-from widget_server.domain.errors import DomainError, WrongCall
+from widget_server.domain.errors import DomainError, ForeignOrigin, WrongCall
 from widget_server.domain.ids import utcnow
 from widget_server.realtime import HostFeed
 from widget_server.schemas.problems import ack_error, ack_for
@@ -65,6 +65,10 @@ class CallNamespace(socketio.Namespace):
             framed_for = auth.get("call") if isinstance(auth, dict) else None
             if framed_for is not None and framed_for != call_id:
                 raise WrongCall("This token belongs to another call than the widget's page.")
+            environ = self.server.get_environ(sid, namespace=self.namespace)
+            if not self.app.extensions["widget_origins"].allows(
+                    (environ or {}).get("HTTP_ORIGIN"), call_id, environ):
+                raise ForeignOrigin("This page's origin may not use this call's token.")
         except DomainError as err:
             logs.limited("connect_refused", namespace=self.namespace, code=err.code)
             # Socket.IO v5 sends {"message", "data"}; browsers read the code as err.data.code.
