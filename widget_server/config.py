@@ -29,6 +29,13 @@ DEFAULTS: dict[str, Any] = {
     # (idle keep-alive time included), and for each single read or write of its socket.
     "HEADER_TIMEOUT": 10.0,
     "SOCKET_TIMEOUT": 30.0,
+    # Rate limits per source (an HMAC of the client address; README, Security).
+    "RATE_LIMITS": True,
+    "API_RATE_LIMIT": "100/second",
+    "AUTH_FAILURE_LIMIT": "20/minute",
+    "SOURCE_CONNECT_RATE": 50.0,  # Socket.IO connections a second from one source, sustained
+    "SOURCE_CONNECT_BURST": 200,  # and in one burst (a lecture hall behind one NAT)
+    "TRUSTED_PROXY_HOPS": 0,  # proxies that append X-Forwarded-For; 0 ignores the header
 }
 
 

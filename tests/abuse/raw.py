@@ -80,9 +80,10 @@ def request(method: str, path: str, headers: dict[str, str] | None = None,
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
-async def handshake(port: int) -> str | None:
+async def handshake(port: int, source: str = HOST) -> str | None:
     """An Engine.IO polling handshake; the session id, or None."""
-    answer = await exchange(port, request("GET", "/socket.io/?EIO=4&transport=polling"))
+    answer = await exchange(port, request("GET", "/socket.io/?EIO=4&transport=polling"),
+                            source=source)
     body = body_of(answer)
     if status_of(answer) != 200 or not body.startswith(b"0"):
         return None
@@ -92,3 +93,39 @@ async def handshake(port: int) -> str | None:
 
 def tally(statuses: list[int]) -> dict[int, int]:
     return dict(Counter(statuses))
+
+
+class Polling:
+    """A Socket.IO client on Engine.IO long-polling over raw HTTP, from a chosen source address:
+    enough for abuse tests (connect a namespace, emit with an ack), bounded by timeouts."""
+
+    def __init__(self, port: int, source: str) -> None:
+        self.port, self.source, self.sid = port, source, ""
+
+    async def open(self) -> bool:
+        self.sid = await handshake(self.port, self.source) or ""
+        return bool(self.sid)
+
+    async def send(self, packet: str) -> int:
+        body = packet.encode()
+        return status_of(await exchange(self.port, request(
+            "POST", f"/socket.io/?EIO=4&transport=polling&sid={self.sid}",
+            {"Content-Type": "text/plain", "Content-Length": str(len(body))}, body),
+            source=self.source))
+
+    async def poll(self, timeout: float = 10.0) -> list[str]:
+        answer = await exchange(self.port, request(
+            "GET", f"/socket.io/?EIO=4&transport=polling&sid={self.sid}"), timeout=timeout,
+            source=self.source)
+        return body_of(answer).decode(errors="replace").split("\x1e") if answer else []
+
+    async def answer_to(self, packet: str, prefix: str, timeout: float = 10.0) -> str | None:
+        """Send `packet`, then poll until a packet starting with `prefix` arrives."""
+        if await self.send(packet) != 200:
+            return None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for got in await self.poll(timeout):
+                if got.startswith(prefix):
+                    return got
+        return None

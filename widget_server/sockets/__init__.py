@@ -7,6 +7,7 @@ from widget_server import logs
 from widget_server.realtime import HostFeed
 from widget_server.realtime.feed import HOST_NAMESPACE, PARTICIPANT_NAMESPACE
 from widget_server.sockets import edge
+from widget_server.sockets.admission import ConnectBudget
 from widget_server.sockets.group_commit import GroupCommitter
 from widget_server.sockets.host import HostNamespace
 from widget_server.sockets.origins import EmbedOrigins
@@ -16,6 +17,7 @@ from widget_server.sockets.participant import ParticipantNamespace
 def register_sockets(app: Flask, io: SocketIO) -> None:
     allowed = EmbedOrigins(app)
     app.extensions["widget_origins"] = allowed
+    app.extensions["widget_connect_budget"] = ConnectBudget(app)
     io.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
