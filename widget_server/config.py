@@ -36,6 +36,8 @@ DEFAULTS: dict[str, Any] = {
     "SOURCE_CONNECT_RATE": 50.0,  # Socket.IO connections a second from one source, sustained
     "SOURCE_CONNECT_BURST": 200,  # and in one burst (a lecture hall behind one NAT)
     "TRUSTED_PROXY_HOPS": 0,  # proxies that append X-Forwarded-For; 0 ignores the header
+    # /readyz answers 503 when the SQLite database's volume has less free space than this.
+    "READY_MIN_FREE_BYTES": 64 * 1024 * 1024,
 }
 
 
