@@ -52,6 +52,18 @@ def load(app: Flask, overrides: dict[str, Any] | None) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'widget.db'}"
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+        app.config["SECRET_KEY_FROM_INSTANCE"] = True
+
+
+def serving_problem(app: Flask) -> str | None:
+    """Why this configuration must not serve, or None. Several processes sharing a message
+    queue must share one SECRET_KEY: with one each from its instance folder, each rejects the
+    tokens the others issued."""
+    if app.config["MESSAGE_QUEUE"] and app.config.get("SECRET_KEY_FROM_INSTANCE"):
+        return ("WIDGET_SERVER_MESSAGE_QUEUE is set but WIDGET_SERVER_SECRET_KEY is not: "
+                "processes sharing a message queue must share one secret key, or each rejects "
+                "the others' tokens. Set the same WIDGET_SERVER_SECRET_KEY for every process.")
+    return None
 
 
 def _instance_secret(path: Path) -> str:
