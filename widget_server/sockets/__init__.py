@@ -6,6 +6,7 @@ from flask_socketio import SocketIO
 from widget_server import logs
 from widget_server.realtime import HostFeed
 from widget_server.realtime.feed import HOST_NAMESPACE, PARTICIPANT_NAMESPACE
+from widget_server.realtime.queue import manager_for
 from widget_server.sockets import edge
 from widget_server.sockets.admission import ConnectBudget
 from widget_server.sockets.group_commit import GroupCommitter
@@ -22,6 +23,8 @@ def register_sockets(app: Flask, io: SocketIO) -> None:
         app,
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config["MESSAGE_QUEUE"],
+        # Redis, watched: hosts hear when the queue is down and when to resync (realtime/queue).
+        client_manager=manager_for(app.config["MESSAGE_QUEUE"]),
         cors_allowed_origins=allowed,
         cors_credentials=False,
         max_http_buffer_size=app.config["SOCKET_MAX_MESSAGE"],
