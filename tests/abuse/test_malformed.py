@@ -14,9 +14,20 @@ import pytest
 import requests
 import socketio
 
+from tests.abuse.conftest import abuse_server
 from tests.abuse.raw import body_of, exchange, request, status_of
 from tests.conftest import lecture_notice
 from tests.e2e.harness import Org, Server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    # Hundreds of poisoned requests a second from one address: above API_RATE_LIMIT, which
+    # test_rate_limits checks; here every request must reach the validation.
+    with abuse_server(tmp_path_factory.mktemp("malformed"),
+                      env={"WIDGET_SERVER_API_RATE_LIMIT": "100000/second"}) as running:
+        yield running
+
 
 LONE = ["\ud800", "\udfff", "a\udc80b"]
 ENCODED = ["%ED%A0%80", "%ED%BF%BF", "\\ud800"]  # CESU-8 bytes of a surrogate; a JSON escape

@@ -68,7 +68,9 @@ def test_a_widget_token_flood_stops_at_the_cap_and_other_calls_go_on(limited: Se
     org = Org(limited)
     flooded, other = org.open_call(lecture_notice()), org.open_call(lecture_notice())
     auth = json.dumps({"token": flooded["widget"]["token"]})
-    join = json.dumps(["join", {"fields": {"display_name": "Flood"}, "language": "en"}])
+    # `seen` as the contract's §A asks (the call's notice version, as the widget shows it).
+    join = json.dumps(["join", {"fields": {"display_name": "Flood"}, "language": "en",
+                                "seen": {"notice_hash": flooded["notice"]["content_hash"]}}])
 
     async def one(_: int) -> str:
         client = Polling(limited.port, ATTACKER)
