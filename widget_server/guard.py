@@ -41,7 +41,6 @@ def guard(app: WSGIApp, *, socket_limit: int, rest_limit: int) -> WSGIApp:
                 # error, not a 500.
                 refusal = ("400 Bad Request", "invalid_session", "This session is closed.")
         status, code, detail = refusal
-        environ["widget.refused"] = code  # the access log names why, never what was sent
         body = json.dumps({"type": "about:blank", "title": status.split(" ", 1)[1],
                            "status": int(status[:3]), "code": code,
                            "detail": detail}).encode()
