@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.abuse.conftest import abuse_server, descriptor_limit
+from tests.abuse.conftest import MANY_CONNECTIONS, abuse_server, descriptor_limit
 from tests.abuse.raw import bounded_gather, exchange, handshake, request, status_of, tally
 from tests.conftest import lecture_notice
 from tests.e2e.harness import Org, Participant, Server
@@ -25,7 +25,8 @@ DEADLINE = 120.0
 
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with abuse_server(tmp_path_factory.mktemp("fd"), preexec=descriptor_limit(1024)) as server:
+    with abuse_server(tmp_path_factory.mktemp("fd"), env=MANY_CONNECTIONS,
+                      preexec=descriptor_limit(1024)) as server:
         yield server
 
 
