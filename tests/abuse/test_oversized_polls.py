@@ -20,7 +20,7 @@ from tests.e2e.harness import Org, Participant, Server
 POSTS = 25_000
 SESSIONS = 1_100  # more sessions than the server has descriptors: each one hung a socket before
 ANNOUNCED = 40_000  # bytes announced, over SOCKET_MAX_MESSAGE (32 KB); none are sent
-DEADLINE = 120.0
+DEADLINE = 240.0  # generous for a loaded runner; 40-80 s measured
 
 
 @pytest.fixture(scope="module")
