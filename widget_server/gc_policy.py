@@ -29,9 +29,13 @@ class CollectorPolicy:
         """Called on live traffic; cheap."""
         self.last_activity = self.clock()
 
-    def tick(self) -> None:
-        """Called every FREEZE_EVERY seconds from a background task."""
+    def tick(self, busy: bool = False) -> None:
+        """Called every FREEZE_EVERY seconds from a background task. `busy`: work is waiting
+        (clients wait on a commit that waits on the database): not a quiet moment, even though
+        no live event arrives meanwhile."""
         now = self.clock()
+        if busy:
+            self.last_activity = now
         quiet = now - self.last_activity >= QUIET
         overdue = now - self.last_full >= MAX_DEFERRAL
         if (quiet and now - self.last_full >= QUIET) or overdue:

@@ -8,6 +8,7 @@ from widget_server import logs
 from widget_server.gc_policy import FREEZE_EVERY, CollectorPolicy
 from widget_server.guard import guard
 from widget_server.realtime import socketio
+from widget_server.realtime.committer import Committer
 from widget_server.services import retention
 from widget_server.sockets.admission import ConnectBudget
 
@@ -53,10 +54,10 @@ def maintenance(app: Flask) -> None:
 Runner = Callable[[Flask, str, int], None]
 
 
-def collector(policy: CollectorPolicy) -> None:
+def collector(policy: CollectorPolicy, committer: Committer) -> None:
     while True:
         socketio.sleep(FREEZE_EVERY)
-        policy.tick()
+        policy.tick(busy=committer.waiting() > 0)
 
 
 def serve(app: Flask, host: str, port: int, runner: Runner | None, open_files: int) -> None:
@@ -68,7 +69,7 @@ def serve(app: Flask, host: str, port: int, runner: Runner | None, open_files: i
     if app.config["GC_POLICY"]:
         policy = CollectorPolicy()
         app.extensions["widget_gc"] = policy
-        socketio.start_background_task(collector, policy)
+        socketio.start_background_task(collector, policy, app.extensions["widget_committer"])
     logs.event("serving", port=port, mode=app.config["ASYNC_MODE"],
                open_files=open_files, max_connections=app.config["MAX_CONNECTIONS"],
                backlog=app.config["BACKLOG"])

@@ -69,3 +69,17 @@ def test_the_full_collection_frees_cycles_that_were_frozen() -> None:
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+def test_waiting_work_is_not_a_quiet_moment() -> None:
+    """Clients waiting on a commit that waits on the database send no live event; a full
+    collection then would stall the event loop in the middle of the wait."""
+    now = [0.0]
+    policy = CollectorPolicy(clock=lambda: now[0])
+    for _ in range(30):
+        now[0] += 1.0
+        policy.tick(busy=True)
+    assert policy.full_collections == 0
+    now[0] += QUIET
+    policy.tick()
+    assert policy.full_collections == 1

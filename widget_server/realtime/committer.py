@@ -64,6 +64,7 @@ class Committer:
         self._stopped = False
         self._lock = threading.Lock()
         self.batches = 0  # committed or refused, for tests and metrics
+        self._in_flight = 0
 
     # for handlers ---------------------------------------------------------------------
     def submit(self, command: live.Command) -> dict[str, Any]:
@@ -77,6 +78,10 @@ class Committer:
             raise pending.result
         assert pending.result is not None
         return pending.result
+
+    def waiting(self) -> int:
+        """Commands queued or being committed now."""
+        return self._queue.qsize() + self._in_flight
 
     def submit_nowait(self, command: live.Command) -> None:
         """Hand a command in without waiting (leaves, presence repairs)."""
@@ -116,10 +121,12 @@ class Committer:
                     # Busy: a millisecond more gathers more per fsync; when quiet, nothing waits.
                     self._sleep(BUSY_WAIT)
                     self._drain(batch)
+                self._in_flight = len(batch)
                 self._commit(batch)
             except Exception as err:  # a bug must not end the loop and hang every client
                 logs.failure("committer_failed", err, size=len(batch))
             finally:
+                self._in_flight = 0
                 for pending in batch:
                     if pending.result is None:
                         pending.result = _failed()
