@@ -6,6 +6,7 @@ from flask import Flask
 
 from widget_server import logs
 from widget_server.gc_policy import FREEZE_EVERY, CollectorPolicy
+from widget_server.guard import guard
 from widget_server.realtime import socketio
 from widget_server.services import retention
 
@@ -60,6 +61,7 @@ def collector(policy: CollectorPolicy) -> None:
 def serve(app: Flask, host: str, port: int, runner: Runner | None, open_files: int) -> None:
     """Run until stopped. `runner` serves with eventlet when the entry point chose it;
     otherwise Flask-SocketIO's own runner serves gevent or threading."""
+    logs.protect_stderr()
     prepare(app)
     socketio.start_background_task(maintenance, app)
     if app.config["GC_POLICY"]:
@@ -69,7 +71,9 @@ def serve(app: Flask, host: str, port: int, runner: Runner | None, open_files: i
     logs.event("serving", port=port, mode=app.config["ASYNC_MODE"],
                open_files=open_files, max_connections=app.config["MAX_CONNECTIONS"],
                backlog=app.config["BACKLOG"])
-    app.wsgi_app = logs.access_log(app.wsgi_app)  # type: ignore[method-assign,assignment]
+    app.wsgi_app = logs.access_log(guard(  # type: ignore[method-assign,assignment]
+        app.wsgi_app, socket_limit=int(app.config["SOCKET_MAX_MESSAGE"]),
+        rest_limit=int(app.config["MAX_CONTENT_LENGTH"])))
     if runner is not None:
         runner(app, host, port)
     elif app.config["ASYNC_MODE"] == "threading":

@@ -43,7 +43,12 @@ class PortTaken(RuntimeError):
 
 
 class Server:
-    """`widget-server serve` in its own process, with its log captured to a file."""
+    """`widget-server serve` in its own process, with its log captured to a file.
+
+    `preexec` runs in the child before the server starts (e.g. to lower its descriptor limit).
+    """
+
+    preexec: Any = None
 
     def __init__(self, workdir: Path, database_url: str, mode: str = "eventlet",
                  extra_env: dict[str, str] | None = None) -> None:
@@ -80,7 +85,7 @@ class Server:
         with open(self.log_path, "ab") as log:  # the child keeps its own copy of the handle
             self.process = subprocess.Popen([*CLI, "serve", "--port", str(self.port)],
                                             env=self.env, cwd=self.workdir, stdout=log,
-                                            stderr=log)
+                                            stderr=log, preexec_fn=self.preexec)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

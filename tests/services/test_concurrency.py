@@ -69,14 +69,19 @@ def test_concurrent_decisions_and_joins_keep_both_sequences_gap_free(
     assert world.verify().ok
 
 
+SAME_EVENT = "00000000-0000-4000-8000-00000000000e"
+
+
 def test_concurrent_retries_of_one_event_record_it_once(world: World, lecture: Lecture) -> None:
     pid = lecture.join()
     results = run_together([
-        lambda: lecture.decide(pid, {"recording": "granted"}, event_id="evt-same")
+        lambda: lecture.decide(pid, {"recording": "granted"}, event_id=SAME_EVENT)
         for _ in range(THREADS)])
     assert len({r["receipt"]["id"] for r in results}) == 1
     assert sum(r["update"] is not None for r in results) == 1  # one host update, not six
-    assert world.count(DecisionEvent) == 1 and world.count(Receipt) == 1
+    # the join's notice_served event and the one decision
+    assert [e.state for e in world.events(lecture.call_id)] == ["notice_served", "granted"]
+    assert world.count(DecisionEvent) == 2 and world.count(Receipt) == 1
     assert lecture.roster()["seq"] == 2
 
 

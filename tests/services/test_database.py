@@ -78,14 +78,15 @@ def test_foreign_keys_are_enforced(world: World) -> None:
 def test_a_ledger_seq_cannot_be_taken_twice(world: World, lecture: Lecture) -> None:
     pid = lecture.join()
     lecture.decide(pid, {"recording": "granted"})
-    [first] = world.events(lecture.call_id)
+    served, first = world.events(lecture.call_id)
+    assert (served.seq, first.seq) == (1, 2)
     with pytest.raises(IntegrityError), world.db.session() as s:
-        s.add(DecisionEvent(call_id=lecture.call_id, seq=1, event_id="dup", participant_id=pid,
+        s.add(DecisionEvent(call_id=lecture.call_id, seq=2, event_id="dup", participant_id=pid,
                             purpose="recording", state="denied", notice_version=1,
                             notice_hash=first.notice_hash, language="en", channel="widget",
                             recorded_at=first.recorded_at, prev_hash=first.hash, hash="x"))
         s.commit()
-    assert len(world.events(lecture.call_id)) == 1
+    assert len(world.events(lecture.call_id)) == 2
 
 
 def test_a_failed_commit_records_nothing_and_answers_with_an_error(

@@ -33,7 +33,8 @@ from widget_server.sockets import payloads
     ({"service": "informed"}, InvalidState, "service"),
     ({"recording": "withdrawn"}, InvalidState, "recording"),        # nothing granted yet
     ({"recording": "GRANTED"}, InvalidState, "recording"),
-    ({"recording": True}, InvalidState, "recording"),
+    # not text: refused at the edge (sockets/payloads.py) before any rule runs
+    ({"recording": True}, ValidationFailed, "recording"),
     ({"recording": "granted", "service": "granted"}, InvalidState, "service"),
     ({"transcript": "granted"}, UnknownPurpose, "transcript"),
     ({"recording": "granted", "transcript": "granted"}, UnknownPurpose, "transcript"),
@@ -61,7 +62,7 @@ def test_the_choices_each_basis_allows_are_recorded(world: World, lecture: Lectu
     assert world.states(pid) == {"recording": "denied", "notes_email": "pending",
                                  "attendance": "not_objected", "service": "informed"}
     assert [(e.purpose, e.state) for e in world.events(lecture.call_id)] == [
-        ("recording", "granted"), ("attendance", "objected"),
+        (None, "notice_served"), ("recording", "granted"), ("attendance", "objected"),
         ("attendance", "not_objected"), ("recording", "denied")]
 
 
@@ -182,8 +183,9 @@ def test_another_event_id_records_a_new_event(world: World, lecture: Lecture) ->
     first = lecture.decide(pid, {"recording": "granted"}, event_id="00000000-0000-4000-8000-000000000001")
     second = lecture.decide(pid, {"recording": "granted"}, event_id="00000000-0000-4000-8000-000000000002")
     assert second["receipt"]["id"] != first["receipt"]["id"]
-    assert (first["receipt"]["seq"], second["receipt"]["seq"]) == (1, 2)
-    assert world.count(DecisionEvent) == 2 and world.count(Receipt) == 2
+    # seq 1 is the join's notice_served event
+    assert (first["receipt"]["seq"], second["receipt"]["seq"]) == (2, 3)
+    assert world.count(DecisionEvent) == 3 and world.count(Receipt) == 2
 
 
 def test_an_event_id_is_scoped_to_its_participant(world: World, lecture: Lecture) -> None:
@@ -193,7 +195,7 @@ def test_an_event_id_is_scoped_to_its_participant(world: World, lecture: Lecture
     assert bobs["receipt"]["id"] != first["receipt"]["id"]
     assert bobs["state"]["recording"] == "denied"
     assert world.states(bob)["recording"] == "denied"
-    assert world.count(DecisionEvent) == 2
+    assert world.count(DecisionEvent) == 4  # two notice_served, two decisions
 
 
 @pytest.mark.parametrize("event_id", [
@@ -223,11 +225,12 @@ def test_the_receipt_names_the_committed_ledger_event(world: World, lecture: Lec
     pid = lecture.join()
     result = lecture.decide(pid, {"recording": "granted", "notes_email": "granted"},
                             fields={"email": CANARY_EMAIL})
-    events = world.events(lecture.call_id)
+    served, *events = world.events(lecture.call_id)
+    assert (served.purpose, served.state, served.seq) == (None, "notice_served", 1)
     assert len(events) == 2
-    assert result["receipt"]["seq"] == events[-1].seq == 2
+    assert result["receipt"]["seq"] == events[-1].seq == 3
     assert result["receipt"]["hash"] == events[-1].hash
-    assert {e.event_id for e in events} == {events[0].event_id}
+    assert {e.event_id for e in events} == {events[0].event_id} != {served.event_id}
 
 
 def test_no_decision_on_an_ended_call(world: World, lecture: Lecture) -> None:
@@ -250,7 +253,8 @@ def test_a_participant_of_another_call_is_not_found(world: World, lecture: Lectu
         world.decide(other["id"], pid, {"recording": "granted"})
     with pytest.raises(NotFound):
         world.decide(lecture.call_id, "p_nobody", {"recording": "granted"})
-    assert world.count(DecisionEvent) == 0
+    assert [e.state for e in world.events(lecture.call_id)] == ["notice_served"]
+    assert world.count(DecisionEvent) == 1
 
 
 @pytest.mark.parametrize("sequence", [
@@ -269,7 +273,8 @@ def test_decisions_in_sequence_end_in_the_last_state_sent(world: World, lecture:
     assert world.states(other)["recording"] == "pending"
     people = {p["id"]: p for p in lecture.roster()["participants"]}
     assert people[pid]["state"]["recording"] == final
-    assert [e.state for e in world.events(lecture.call_id)] == sequence
+    assert [e.state for e in world.events(lecture.call_id)
+            if e.purpose is not None] == sequence
     summary = world.get_call(lecture.org_id, lecture.call_id)["summary"]
     assert summary["purposes"]["recording"] == {final: 1, "pending": 1}
 

@@ -19,6 +19,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
                               "ASYNC_MODE": "threading", "INSTANCE_PATH": str(tmp_path)})
     Base.metadata.create_all(application.extensions["widget_db"].engine)
     yield application
+    application.extensions["widget_committer"].stop()
     application.extensions["widget_db"].dispose()
 
 

@@ -104,3 +104,13 @@ class WrongCall(Unauthorized):
 
 class WrongRole(Unauthorized):
     code = "wrong_role"
+
+
+class ForeignOrigin(Unauthorized):
+    code = "origin_not_allowed"
+    status = 403
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    status = 429

@@ -10,7 +10,8 @@ from typing import Any
 
 from widget_server.domain.errors import ValidationFailed
 
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# Matched with fullmatch: `$` would also match before a trailing newline.
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def problem_of(value: str, max_length: int) -> str | None:
@@ -43,7 +44,7 @@ def is_storable(value: Any, max_length: int) -> bool:
 def event_uuid(value: Any, name: str = "event_id") -> str:
     """A client-chosen id that reaches the permanent ledger: a UUID in canonical text form,
     never free text (which could carry personal data into a record that is never purged)."""
-    if not isinstance(value, str) or not _UUID.match(value):
+    if not isinstance(value, str) or not _UUID.fullmatch(value):
         raise ValidationFailed(f"{name} must be a UUID (e.g. from crypto.randomUUID()).",
                                fields={name: ["A UUID in canonical text form."]})
     return value.lower()

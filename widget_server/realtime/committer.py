@@ -41,6 +41,7 @@ class _Pending:
     command: live.Command
     done: threading.Event = field(default_factory=threading.Event)
     result: live.Outcome | None = None
+    retrying: bool = False  # handed in again by _retry_leave, which keeps trying itself
 
 
 def _failed(message: str = "This could not be recorded; please retry.") -> CommitFailed:
@@ -60,6 +61,7 @@ class Committer:
         self._start_task = start_task
         self._sleep = sleep
         self._started = False
+        self._stopped = False
         self._lock = threading.Lock()
         self.batches = 0  # committed or refused, for tests and metrics
 
@@ -80,11 +82,17 @@ class Committer:
         """Hand a command in without waiting (leaves, presence repairs)."""
         self._enqueue(command)
 
-    def _enqueue(self, command: live.Command) -> _Pending:
+    def _enqueue(self, command: live.Command, retrying: bool = False) -> _Pending:
         self._ensure_running()
-        pending = _Pending(command)
+        pending = _Pending(command, retrying=retrying)
         self._queue.put(pending)
         return pending
+
+    def stop(self) -> None:
+        """End the loop and any retries (an app torn down before its process ends)."""
+        self._stopped = True
+        if self._started:
+            self._queue.put(_Pending(live.EndCall("")))  # wakes the loop to see the flag
 
     def _ensure_running(self) -> None:
         with self._lock:
@@ -95,8 +103,10 @@ class Committer:
 
     # the loop -------------------------------------------------------------------------
     def _run(self) -> None:
-        while True:
+        while not self._stopped:
             batch = [self._queue.get()]
+            if self._stopped:
+                break
             try:
                 # Let every connection that has a message waiting hand it in first: one yield
                 # costs microseconds and can turn a batch of one into hundreds.
@@ -129,7 +139,7 @@ class Committer:
             logs.warning("commit_failed", error=error)
         for pending, outcome in zip(batch, applied.outcomes, strict=True):
             pending.result = outcome
-            if isinstance(outcome, CommitFailed) and isinstance(
+            if isinstance(outcome, CommitFailed) and not pending.retrying and isinstance(
                     pending.command, live.Leave | live.MarkAway):
                 self._start_task(self._retry_leave, pending.command)
         self.batches += 1
@@ -168,12 +178,10 @@ class Committer:
     def _retry_leave(self, command: live.Command) -> None:
         """A leave is never lost: try again, with growing pauses, until it is stored."""
         delay = LEAVE_RETRY
-        while True:
+        while not self._stopped:
             self._sleep(delay)
-            try:
-                self.submit(command)
-                return
-            except CommitFailed:
+            pending = self._enqueue(command, retrying=True)
+            if not pending.done.wait(self.timeout) or isinstance(pending.result, CommitFailed):
                 delay = min(delay * 2, LEAVE_RETRY_MAX)
-            except DomainError:
-                return  # refused on its merits (the call is gone, say): nothing to repair
+                continue
+            return  # stored, or refused on its merits (the call is gone): nothing to repair

@@ -85,6 +85,14 @@ def issue_tokens(secret_key: str, call_id: str) -> dict[str, str]:
             "host_token": tokens.issue(secret_key, call_id, tokens.HOST)}
 
 
+def organisation_of(session: Session, call_id: str) -> str:
+    """The organisation a call belongs to (it never changes); NotFound if there is no call."""
+    owner = session.scalar(select(Call.organisation_id).where(Call.id == call_id))
+    if owner is None:
+        raise NotFound(f"No call {call_id}.")
+    return str(owner)
+
+
 def embed_origins(session: Session, call_id: str) -> list[str]:
     """The origins allowed to frame this call's widget (its organisation's)."""
     origins = session.scalar(

@@ -1,7 +1,8 @@
 """Liveness and readiness, for load balancers and orchestrators."""
 
 from flask import Blueprint, current_app
-from sqlalchemy import text
+
+from widget_server.services.readiness import commit_problem
 
 health = Blueprint("health", __name__)
 
@@ -13,9 +14,13 @@ def healthz() -> tuple[dict[str, str], int]:
 
 @health.get("/readyz")
 def readyz() -> tuple[dict[str, str], int]:
+    """Ready means a write can commit now (services/readiness.py), not only that the database
+    answers."""
     try:
-        with current_app.extensions["widget_db"].read_session() as session:
-            session.execute(text("SELECT 1"))
+        problem = commit_problem(current_app.extensions["widget_db"].engine,
+                                 int(current_app.config["READY_MIN_FREE_BYTES"]))
     except Exception:  # any failure to reach the database means not ready
-        return {"status": "unavailable", "database": "unreachable"}, 503
+        problem = "unreachable"
+    if problem:
+        return {"status": "unavailable", "database": problem}, 503
     return {"status": "ok", "database": "ok"}, 200

@@ -174,13 +174,14 @@ def new_event_id() -> str:
 def load(session: Session, call_id: str, commands: Iterable[Command], now: datetime
          ) -> LiveCall | None:
     """The call under its lock, with the people and receipts the commands name."""
-    call = session.execute(select(CALLS).where(CALLS.c.id == call_id)
-                           .with_for_update()).mappings().first()
-    if call is None:
+    row = session.execute(
+        select(CALLS, NoticeVersion.content_hash.label("notice_hash"))
+        .join(NoticeVersion, NoticeVersion.id == CALLS.c.notice_version_id)
+        .where(CALLS.c.id == call_id).with_for_update(of=CALLS)).mappings().first()
+    if row is None:
         return None
-    content_hash = session.scalar(select(NoticeVersion.content_hash)
-                                  .where(NoticeVersion.id == call["notice_version_id"]))
-    notice = notice_info(session, call["notice_version_id"], content_hash)
+    call = {key: value for key, value in row.items() if key != "notice_hash"}
+    notice = notice_info(session, call["notice_version_id"], row["notice_hash"])
     counts = {(purpose, state): count for purpose, state, count in session.execute(
         select(COUNTS.c.purpose, COUNTS.c.state, COUNTS.c.count)
         .where(COUNTS.c.call_id == call_id))}
@@ -200,7 +201,7 @@ def load(session: Session, call_id: str, commands: Iterable[Command], now: datet
         receipts = {(r["participant_id"], r["event_id"]): dict(r) for r in session.execute(
             select(RECEIPTS).where(RECEIPTS.c.participant_id.in_(people),
                                    RECEIPTS.c.event_id.in_(event_ids))).mappings()}
-    return LiveCall(dict(call), notice, now, counts, people, receipts, set(counts))
+    return LiveCall(call, notice, now, counts, people, receipts, set(counts))
 
 
 def save(session: Session, live: LiveCall) -> None:

@@ -10,7 +10,7 @@ from widget_server.domain.fields import check_fields
 from widget_server.domain.ids import digest, new_id, new_secret, same_digest
 from widget_server.domain.lawful_basis import initial_state
 from widget_server.domain.ledger import NOTICE_SERVED
-from widget_server.domain.minimisation import fields_at_join
+from widget_server.domain.minimisation import fields_at_join, fields_to_keep
 from widget_server.domain.models import Call, Participant
 from widget_server.domain.notice import DATA_CATEGORIES, choose_language
 from widget_server.services.live.call import LiveCall, Person, new_event_id
@@ -30,8 +30,13 @@ def join(live: LiveCall, command: Join, policy: Policy) -> dict[str, Any]:
                           fields={"seen": ["Not the call's current notice."]})
     person = _resumed(live, command)
     needed = fields_at_join(notice.purposes)
-    given = check_fields(command.fields, needed, frozenset() if person else needed,
-                         "when joining this call")
+    if person is not None:
+        # Coming back: only what a purpose still applying to them needs (an objection's
+        # erasure is not undone by a reload), and nothing is demanded again.
+        allowed = needed & fields_to_keep(notice.purposes, person.states)
+        given = check_fields(command.fields, allowed, frozenset(), "when joining this call")
+    else:
+        given = check_fields(command.fields, needed, needed, "when joining this call")
     language = choose_language(notice.content, command.language)
     resume = command.resume
     if person is None:
