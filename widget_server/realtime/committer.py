@@ -134,7 +134,12 @@ class Committer:
 
     def _commit(self, batch: list[_Pending]) -> None:
         commands = [p.command for p in batch]
-        applied, errors = offload.run(self._store, commands)
+        # SQLite's waits block the hub, so its work runs in an OS thread; psycopg2's waits
+        # already yield to other green threads (psycogreen), so PostgreSQL's runs here.
+        if self.database.is_sqlite:
+            applied, errors = offload.run(self._store, commands)
+        else:
+            applied, errors = self._store(commands)
         for error in errors:  # logged here, on the event loop: never from the worker thread
             logs.warning("commit_failed", error=error)
         for pending, outcome in zip(batch, applied.outcomes, strict=True):
