@@ -21,8 +21,9 @@
 (function () {
   "use strict";
 
-  var script = document.currentScript;
-  if (!script || !script.src) return;
+  var current = /** @type {HTMLScriptElement | null} */ (document.currentScript);
+  if (!current || !current.src) return;
+  var script = current;
 
   var token = script.getAttribute("data-widget-token");
   var callId = script.getAttribute("data-call") || callFromToken(token);
@@ -88,6 +89,7 @@
     }
   });
 
+  /** @param {{state: object, recording_allowed: boolean}} detail */
   function announce(detail) {
     var init = { detail: detail, bubbles: true };
     // Bubbles from the script to the document; a script a framework has removed from the page
@@ -101,6 +103,7 @@
 
   // Fallback for snippets without data-call: the call id inside the token's signed (not encrypted)
   // payload. The server checks the two agree, so this is a convenience, never a trust decision.
+  /** @param {string | null} value */
   function callFromToken(value) {
     try {
       var payload = String(value || "").split(".")[0];

@@ -73,6 +73,8 @@ def lecture_notice() -> dict:
                       "de": {"title": "Notizen per E-Mail", "description": "Eine Zusammenfassung."}}},
             {"key": "attendance", "lawful_basis": "legitimate_interests", "data": ["display_name"],
              "retention_days": 365,
+             "legitimate_interest": {"en": "Knowing who attended, for course credit.",
+                                     "de": "Wissen, wer teilnahm, für Leistungsnachweise."},
              "text": {"en": {"title": "Attendance list", "description": "Who attended."},
                       "de": {"title": "Anwesenheitsliste", "description": "Wer teilnahm."}}},
             {"key": "service", "lawful_basis": "contract", "data": [], "retention_days": 30,

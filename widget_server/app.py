@@ -5,6 +5,7 @@ from typing import Any
 from flask import Flask
 
 from widget_server import config
+from widget_server.assets import asset_dir
 from widget_server.realtime import socketio
 from widget_server.services.database import Database
 from widget_server.views import register_views
@@ -13,7 +14,8 @@ from widget_server.views import register_views
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     # The instance folder sits in the working directory, so a user's data is where they run it.
     app = Flask(__name__, instance_path=_instance_path(overrides),
-                static_folder="../static", template_folder="../templates")
+                static_folder=str(asset_dir("static")),
+                template_folder=str(asset_dir("templates")))
     config.load(app, overrides)
     database = Database(app.config["DATABASE_URL"])
     app.extensions["widget_db"] = database

@@ -17,12 +17,16 @@ from widget_server.services import calls, notices, organisations
 
 DEMO_NOTICE: dict[str, Any] = {
     "name": "Lecture capture",
-    "controller": {"name": "Example University", "contact_email": "dpo@example.edu"},
+    "controller": {"name": "Example University", "contact_email": "privacy@example.edu",
+                   "address": "1 College Road, Example Town"},
+    "dpo": {"name": "Data Protection Officer", "contact_email": "dpo@example.edu"},
+    "supervisory_authority": {"name": "Example Data Protection Authority",
+                              "url": "https://dpa.example.org"},
     "privacy_policy_url": "https://example.edu/privacy",
     "default_language": "en",
     "purposes": [
         {"key": "recording", "lawful_basis": "consent", "gates_recording": True,
-         "data": [], "retention_days": 30,
+         "data": [], "retention_days": 30, "processes": ["audio", "video"],
          "text": {
              "en": {"title": "Record this session",
                     "description": "Video and audio of the lecture, for students who missed it."},
@@ -44,6 +48,12 @@ DEMO_NOTICE: dict[str, Any] = {
              "nl": {"title": "Notities per e-mail", "description": "Een samenvatting achteraf."}}},
         {"key": "attendance", "lawful_basis": "legitimate_interests", "data": [],
          "retention_days": 365,
+         "legitimate_interest": {
+             "en": "Planning rooms for the number of people who attend.",
+             "de": "Räume für die Zahl der Teilnehmenden planen.",
+             "fr": "Prévoir des salles pour le nombre de participants.",
+             "es": "Planificar aulas según el número de asistentes.",
+             "nl": "Zalen plannen voor het aantal deelnemers."},
          "text": {
              "en": {"title": "Attendance count", "description": "How many people attended."},
              "de": {"title": "Teilnehmerzahl", "description": "Wie viele teilnahmen."},
@@ -75,6 +85,7 @@ border-radius:8px;white-space:pre-wrap}}</style></head>
 <script>
 window.addEventListener("message", function (event) {{
   if (event.origin !== "{server}" || !event.data || event.data.source !== "consent-widget") return;
+  if (event.data.type !== "state") return;  // the widget's size and title are the loader's
   document.getElementById("state").textContent = JSON.stringify(event.data, null, 2);
 }});
 </script></body></html>

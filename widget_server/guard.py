@@ -10,6 +10,7 @@ never freed (README, "Notes"). Deciding from the headers alone costs nothing and
 - A request on an Engine.IO session engineio has just closed: 400, where engineio raises.
 - A chunked body (no Content-Length): 411 everywhere. engineio would read it as empty after
   waiting for it, Flask would silently see an empty body; neither is what the client meant.
+- Too many Engine.IO handshakes from one source (SOURCE_CONNECT_RATE/_BURST): 429.
 """
 
 import json
@@ -22,14 +23,22 @@ SOCKET_PATH = "/socket.io"
 _BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
-def guard(app: WSGIApp, *, socket_limit: int, rest_limit: int) -> WSGIApp:
-    """Wrap `app` so that oversized or chunked request bodies are refused from the headers."""
+def guard(app: WSGIApp, *, socket_limit: int, rest_limit: int,
+          handshake_allowed: Callable[[dict[str, Any]], bool] | None = None) -> WSGIApp:
+    """Wrap `app` so that oversized or chunked request bodies are refused from the headers, and
+    (with `handshake_allowed`) Engine.IO handshakes over a source's budget get 429 before
+    engineio makes a session: a flood's refused attempts then cost one short answer each."""
 
     def guarded(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         on_socket = path == SOCKET_PATH or path.startswith(SOCKET_PATH + "/")
         limit = socket_limit if on_socket else rest_limit
         refusal = _refusal(environ, limit)
+        if (refusal is None and on_socket and handshake_allowed is not None
+                and "sid=" not in environ.get("QUERY_STRING", "")
+                and not handshake_allowed(environ)):
+            refusal = ("429 Too Many Requests", "rate_limited",
+                       "Too many new connections from this source; try again shortly.")
         if refusal is None and not on_socket:
             return app(environ, start_response)
         if refusal is None:
@@ -41,7 +50,6 @@ def guard(app: WSGIApp, *, socket_limit: int, rest_limit: int) -> WSGIApp:
                 # error, not a 500.
                 refusal = ("400 Bad Request", "invalid_session", "This session is closed.")
         status, code, detail = refusal
-        environ["widget.refused"] = code  # the access log names why, never what was sent
         body = json.dumps({"type": "about:blank", "title": status.split(" ", 1)[1],
                            "status": int(status[:3]), "code": code,
                            "detail": detail}).encode()

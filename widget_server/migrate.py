@@ -1,13 +1,12 @@
 """Applying the Alembic migrations to the configured database."""
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 
+from widget_server.assets import asset_dir
 from widget_server.services.database import Database
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = asset_dir("migrations")
 
 
 def alembic_config() -> Config:

@@ -9,6 +9,7 @@ from widget_server.gc_policy import FREEZE_EVERY, CollectorPolicy
 from widget_server.guard import guard
 from widget_server.realtime import socketio
 from widget_server.services import retention
+from widget_server.sockets.admission import ConnectBudget
 
 MAINTENANCE_TICK = 2.5  # a new organisation may embed within this many seconds
 
@@ -73,7 +74,8 @@ def serve(app: Flask, host: str, port: int, runner: Runner | None, open_files: i
                backlog=app.config["BACKLOG"])
     app.wsgi_app = logs.access_log(guard(  # type: ignore[method-assign,assignment]
         app.wsgi_app, socket_limit=int(app.config["SOCKET_MAX_MESSAGE"]),
-        rest_limit=int(app.config["MAX_CONTENT_LENGTH"])))
+        rest_limit=int(app.config["MAX_CONTENT_LENGTH"]),
+        handshake_allowed=ConnectBudget(app).take))
     if runner is not None:
         runner(app, host, port)
     elif app.config["ASYNC_MODE"] == "threading":

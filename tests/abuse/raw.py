@@ -102,9 +102,14 @@ class Polling:
     def __init__(self, port: int, source: str) -> None:
         self.port, self.source, self.sid = port, source, ""
 
-    async def open(self) -> bool:
-        self.sid = await handshake(self.port, self.source) or ""
-        return bool(self.sid)
+    async def open(self) -> int:
+        """The handshake's HTTP status (200: self.sid is set)."""
+        answer = await exchange(self.port, request("GET", "/socket.io/?EIO=4&transport=polling"),
+                                source=self.source)
+        body = body_of(answer)
+        if status_of(answer) == 200 and body.startswith(b"0"):
+            self.sid = json.loads(body[1:])["sid"]
+        return status_of(answer)
 
     async def send(self, packet: str) -> int:
         body = packet.encode()

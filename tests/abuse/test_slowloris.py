@@ -80,4 +80,6 @@ def test_slow_and_silent_connections_are_closed_in_time(strict: Server) -> None:
           f"meanwhile in {joined[0] if joined else float('nan'):.3f} s")
     assert not held
     assert worst < HEADER_TIMEOUT + 2.0
-    assert joined and joined[0] < 1.0
+    # It connected and joined while all 2,000 were held (0.1-0.5 s on a quiet machine; the
+    # bound leaves room for a loaded CI runner).
+    assert joined and joined[0] < 5.0

@@ -29,7 +29,8 @@ def catalogue(language: str) -> dict[str, str]:
 def used_keys() -> dict[str, str]:
     """Each key the pages use, with where it is used."""
     used: dict[str, str] = {}
-    for script in sorted((TOP / "static").glob("*.js")):
+    scripts = (p for p in (TOP / "static").rglob("*.js") if "vendor" not in p.parts)
+    for script in sorted(scripts):
         text = _without_comments(script.read_text(encoding="utf-8"))
         for kind, key in CALL.findall(text):
             keys = [f"{key}.one", f"{key}.other"] if kind == "tp" else [key]

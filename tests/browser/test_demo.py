@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,11 @@ from tests.e2e.harness import free_port
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def demo(tmp_path: Path) -> Iterator[dict[str, str]]:
+@contextmanager
+def running_demo(command: list[str], cwd: Path, env: dict[str, str] | None = None
+                 ) -> Iterator[dict[str, str]]:
+    """`widget-server demo` as a newcomer runs it (`command` names the program), in `cwd`; yields
+    the URLs and the key it prints."""
     port = free_port()
     while True:  # the meeting page takes the next port: both must be free
         try:
@@ -29,14 +33,13 @@ def demo(tmp_path: Path) -> Iterator[dict[str, str]]:
             break
         except OSError:
             port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WIDGET_SERVER_")}
-    log = tmp_path / "demo.log"
+    env = env or {k: v for k, v in os.environ.items() if not k.startswith("WIDGET_SERVER_")}
+    log = cwd / "demo.log"
     with open(log, "w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "widget_server.entry", "demo",
-                                    "--port", str(port)], cwd=tmp_path, env=env,
+        process = subprocess.Popen([*command, "demo", "--port", str(port)], cwd=cwd, env=env,
                                    stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while "Open both pages" not in log.read_text():
             assert process.poll() is None, log.read_text()
             assert time.monotonic() < deadline, log.read_text()
@@ -53,8 +56,14 @@ def demo(tmp_path: Path) -> Iterator[dict[str, str]]:
         process.wait(10)
 
 
-def test_the_demo_shows_a_choice_on_the_meeting_page_reaching_the_dashboard(
-        context: BrowserContext, demo: dict[str, str]) -> None:
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[dict[str, str]]:
+    with running_demo([sys.executable, "-m", "widget_server.entry"], tmp_path) as running:
+        yield running
+
+
+def check_demo(context: BrowserContext, demo: dict[str, str]) -> None:
+    """A participant accepts recording on the meeting page; the dashboard and the page agree."""
     assert "Eventlet is deprecated" not in Path(demo["log"]).read_text()
     dashboard = context.new_page()
     dashboard.goto(demo["host"])
@@ -62,11 +71,18 @@ def test_the_demo_shows_a_choice_on_the_meeting_page_reaching_the_dashboard(
     meeting = context.new_page()
     meeting.goto(demo["meeting"])
     frame = meeting.frame_locator("iframe.consent-widget-frame")
+    expect(frame.locator(".controller")).to_contain_text("Example University")
     frame.get_by_role("group", name="Record this session").get_by_role(
         "button", name="Accept").click()
     expect(dashboard.get_by_text("Recording allowed")).to_be_visible(timeout=5000)
     expect(meeting.locator("#state")).to_contain_text('"recording_allowed": true')
+    assert '"resize"' not in meeting.locator("#state").inner_text()
     # The key it printed works against the API.
     calls = requests.get(f"{demo['server']}/api/v1/calls", timeout=5,
                          headers={"Authorization": f"Bearer {demo['key']}"})
     assert calls.status_code == 200 and calls.json()[0]["status"] == "open"
+
+
+def test_the_demo_shows_a_choice_on_the_meeting_page_reaching_the_dashboard(
+        context: BrowserContext, demo: dict[str, str]) -> None:
+    check_demo(context, demo)

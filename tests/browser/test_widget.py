@@ -24,6 +24,9 @@ def join(page: Page, name: str = "Ada Lovelace") -> FrameLocator:
     frame.get_by_label("Your name").fill(name)
     frame.get_by_role("button", name="Join").click()
     expect(frame.get_by_role("heading", name="Lecture capture")).to_be_visible()
+    # Joined: the choices appear (the notice itself was there before the name was asked).
+    expect(frame.get_by_role("group", name="Record this session")).to_be_visible()
+    page.wait_for_function("() => window.consentEvents.length > 0")
     return frame
 
 
@@ -159,8 +162,9 @@ def test_choices_are_recorded_and_the_meeting_page_hears_them(
                                          "attendance": "not_objected", "service": "informed"}
 
     ledger = org.get(f"/api/v1/calls/{call['id']}/decisions")["items"]
+    # First the proof of what was shown (notice_served), then each choice.
     assert [(item["purpose"], item["state"]) for item in ledger] == [
-        ("recording", "granted"), ("notes_email", "granted")]
+        (None, "notice_served"), ("recording", "granted"), ("notes_email", "granted")]
     assert {item["channel"] for item in ledger} == {"widget"}
 
 
@@ -185,8 +189,9 @@ def test_declining_sends_no_data_and_withdrawing_is_one_click(
         {"notes_email": "denied"}, {"recording": "granted"}, {"recording": "withdrawn"}]
     assert all("fields" not in d for d in decisions)
     assert len({d["event_id"] for d in decisions}) == 3
-    # The name is sent only after the server said the notice needs it (missing_field).
-    assert [j["fields"] for j in sent_events(sent, "join")] == [{}, {"display_name": "Ada Lovelace"}]
+    # The name is sent once, with the join, after the notice that asks for it was shown.
+    assert [j["fields"] for j in sent_events(sent, "join")] == [{"display_name": "Ada Lovelace"}]
+    assert [j["seen"]["notice_hash"][:7] for j in sent_events(sent, "join")] == ["sha256:"]
 
 
 def test_a_legitimate_interest_can_be_objected_to_and_back(page: Page, meeting_url: str) -> None:
@@ -198,7 +203,13 @@ def test_a_legitimate_interest_can_be_objected_to_and_back(page: Page, meeting_u
     expect(frame.get_by_text("You objected.")).to_be_visible()
     expect(objection).to_have_attribute("aria-pressed", "true")
     objection.click()
+    # Objecting erased the name only this purpose (and no granted one) needed (CONTRACT §A):
+    # taking the objection back asks for it again, with the choice.
+    expect(frame.get_by_label("Your name")).to_be_focused()
+    page.keyboard.type("Ada Lovelace")
+    page.keyboard.press("Enter")
     expect(frame.get_by_text("You have not objected.")).to_be_visible()
+    expect(objection).to_have_attribute("aria-pressed", "false")
 
 
 def test_a_reload_resumes_the_same_participant(
@@ -209,6 +220,7 @@ def test_a_reload_resumes_the_same_participant(
     frame = join(page)
     purpose(frame, "Record this session").get_by_role("button", name="Accept").click()
     purpose(frame, "Email me the notes").get_by_role("button", name="Decline").click()
+    expect(frame.get_by_role("heading", name="Your choices")).to_be_visible()
     receipt = frame.locator(".receipt code").text_content()
 
     page.reload()
@@ -218,6 +230,27 @@ def test_a_reload_resumes_the_same_participant(
     expect(frame.get_by_label("Your name")).to_have_count(0)
     roster = org.get(f"/api/v1/calls/{call['id']}/participants")
     assert len(roster["participants"]) == 1
+
+
+def test_a_reload_with_storage_blocked_leaves_the_old_participant_holding_nothing(
+        page: Page, meeting_url: str, call: dict[str, Any], org: Org) -> None:
+    # The default test profile blocks third-party storage, like a private window: no resume.
+    page.goto(meeting_url)
+    frame = join(page)
+    purpose(frame, "Record this session").get_by_role("button", name="Accept").click()
+    expect(frame.get_by_text("You accepted.")).to_be_visible()
+    first = org.get(f"/api/v1/calls/{call['id']}/participants")["participants"]
+    assert [p["present"] for p in first] == [True]
+
+    page.reload()
+    join(page, name="Ada Again")
+    roster = org.get(f"/api/v1/calls/{call['id']}/participants")["participants"]
+    old = next(p for p in roster if p["id"] == first[0]["id"])
+    new = next(p for p in roster if p["id"] != first[0]["id"])
+    # The old participant left when its page went: it is not present and blocks nothing.
+    assert old["present"] is False and new["present"] is True
+    gate = org.get(f"/api/v1/calls/{call['id']}/gate")
+    assert gate["blocking"] == [new["id"]]
 
 
 def test_a_lost_connection_shows_reconnecting_and_resumes(
@@ -375,3 +408,22 @@ def test_the_frame_takes_the_height_of_its_content(page: Page, meeting_url: str,
         page.wait_for_timeout(100)
     assert abs(outer - content) <= 1, (outer, content)
     assert outer < 600  # the summary is compact
+
+
+def test_scripts_that_cannot_load_show_a_clear_error(page: Page, meeting_url: str) -> None:
+    # A broken install or a blocking proxy: the widget's modules never arrive.
+    page.context.route(re.compile(r".*/static/widget/main\.js$"),
+                       lambda route: route.fulfill(status=404, body="not found"))
+    page.goto(meeting_url)
+    frame = widget(page)
+    failed = frame.get_by_role("alert")
+    expect(failed).to_contain_text("The consent form could not load", timeout=15000)
+    expect(failed).to_be_visible()
+    expect(frame.get_by_role("button", name="Accept")).to_have_count(0)
+
+
+def test_the_error_notice_stays_away_when_the_scripts_run(page: Page, meeting_url: str) -> None:
+    page.goto(meeting_url)
+    frame = widget(page)
+    expect(frame.get_by_label("Your name")).to_be_visible()
+    expect(frame.locator("#boot-failed")).to_have_count(0)

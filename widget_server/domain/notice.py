@@ -3,6 +3,11 @@
 from dataclasses import dataclass
 from typing import Any
 
+from widget_server.domain.disclosure import (
+    disclosure_errors,
+    render_disclosures,
+    render_purpose_disclosures,
+)
 from widget_server.domain.errors import ValidationFailed
 from widget_server.domain.lawful_basis import DataCategory, LawfulBasis
 
@@ -59,6 +64,7 @@ def validate_notice(content: dict[str, Any]) -> None:
     default = content.get("default_language")
     if purposes and default not in languages:
         errors["default_language"] = [f"Default language {default!r} has no purpose texts."]
+    errors.update(disclosure_errors(content, languages))
     if errors:
         raise ValidationFailed("The notice is not valid.", fields=errors)
 
@@ -99,6 +105,7 @@ def render(content: dict[str, Any], language: str) -> dict[str, Any]:
         "name": content.get("name"),
         "controller": content.get("controller"),
         "privacy_policy_url": content.get("privacy_policy_url"),
+        **render_disclosures(content),
         "language": language,
         "languages": languages_of(content),
         "purposes": [
@@ -110,6 +117,7 @@ def render(content: dict[str, Any], language: str) -> dict[str, Any]:
                 "retention_days": p["retention_days"],
                 "title": p["text"][language]["title"],
                 "description": p["text"][language].get("description", ""),
+                **render_purpose_disclosures(p, language),
             }
             for p in content["purposes"]
         ],

@@ -38,9 +38,8 @@ class WatchedRedisManager(socketio.RedisManager):
                 self.pubsub.subscribe(self.channel)
                 self._set_live(True)
                 yield from self.pubsub.listen()
-            except Exception as err:
+            except Exception:  # any failure: down until a subscription works again
                 self._set_live(False)
-                logs.limited("queue_unreachable", error=type(err).__name__)
                 time.sleep(RETRY_SLEEP)
 
     def _set_live(self, live: bool) -> None:

@@ -33,11 +33,69 @@ def _between(least: int, most: int, what: str) -> Callable[[dict[str, Any]], Non
     return check
 
 
-class Controller(StrictSchema):
-    """Who is responsible for the processing (GDPR Art. 4(7))."""
+def _email(**kwargs: Any) -> fields.Email:
+    return fields.Email(validate=validate.Length(max=254), **kwargs)
+
+
+class Representative(StrictSchema):
+    """The controller's representative in the Union (Art. 27), where it has one."""
 
     name = safe_string(1, 200, required=True)
-    contact_email = fields.Email(required=True, validate=validate.Length(max=254))
+    contact_email = _email(required=True)
+
+
+class Controller(StrictSchema):
+    """Who is responsible for the processing (GDPR Art. 4(7), 13(1)(a))."""
+
+    name = safe_string(1, 200, required=True)
+    contact_email = _email(required=True)
+    address = safe_string(1, 500, multiline=True, metadata={
+        "description": "Postal address, shown with the controller's name."})
+    representative = fields.Nested(Representative)
+
+
+class DataProtectionOfficer(StrictSchema):
+    """Contact details of the data protection officer (Art. 13(1)(b))."""
+
+    name = safe_string(1, 200)
+    contact_email = _email(required=True)
+
+
+RECIPIENT_ROLES = ("processor", "controller", "public_authority")
+SAFEGUARDS = ("adequacy", "standard_contractual_clauses", "binding_corporate_rules", "derogation")
+PROCESSES = ("audio", "video", "chat", "transcript", "voiceprint", "ai_summary")
+# ISO 3166-1 alpha-2, or a short name ("EU") where a transfer names a region.
+COUNTRY = r"^[A-Z]{2}$"
+
+
+def _country(**kwargs: Any) -> fields.String:
+    return fields.String(validate=validate.Regexp(
+        COUNTRY, error="An ISO 3166-1 alpha-2 country code such as 'US'."), **kwargs)
+
+
+class Recipient(StrictSchema):
+    """Someone the personal data is disclosed to (Art. 13(1)(e))."""
+
+    name = safe_string(1, 200, required=True)
+    role = fields.String(required=True, validate=validate.OneOf(RECIPIENT_ROLES))
+    purposes = fields.List(fields.String(validate=validate.Regexp(PURPOSE_KEY)),
+                           required=True, validate=validate.Length(min=1, max=50), metadata={
+        "description": "Keys of the notice's purposes for which the data goes to them."})
+    country = _country()
+
+
+class Transfer(StrictSchema):
+    """A transfer to a third country and its safeguard (Art. 13(1)(f))."""
+
+    country = _country(required=True)
+    safeguard = fields.String(required=True, validate=validate.OneOf(SAFEGUARDS))
+
+
+class SupervisoryAuthority(StrictSchema):
+    """Where a participant can complain (Art. 13(2)(d))."""
+
+    name = safe_string(1, 200, required=True)
+    url = fields.URL(required=True, schemes={"http", "https"}, validate=validate.Length(max=2000))
 
 
 class PurposeText(StrictSchema):
@@ -55,12 +113,31 @@ class PurposeIn(StrictSchema):
         "description": "One of consent, contract, legal_obligation, vital_interests, "
                        "public_task, legitimate_interests."})
     gates_recording = StrictBoolean(load_default=False, metadata={
-        "description": "Recording may run only while every present participant granted it."})
+        "description": "Recording may run only while every present participant allows it: "
+                       "granted (consent) or not objected (legitimate_interests); other "
+                       "bases may not gate recording."})
     data = fields.List(safe_string(1, 32), load_default=list, validate=validate.Length(max=10),
                        metadata={"description": "Personal data the purpose needs: any of "
                                                 "display_name, email, phone."})
     retention_days = fields.Integer(required=True, strict=True,
                                     validate=validate.Range(min=1, max=3650))
+    legitimate_interest = fields.Dict(
+        keys=language(), values=safe_string(1, 2000, multiline=True),
+        validate=_between(1, MAX_LANGUAGES, "language"),
+        metadata={"minProperties": 1, "maxProperties": MAX_LANGUAGES,
+                  "description": "Language tag → the legitimate interest pursued (Art. 13(1)(d)). "
+                                 "Required for, and only for, legitimate_interests purposes, in "
+                                 "every language of the notice."})
+    required = StrictBoolean(metadata={
+        "description": "Whether giving the data is a statutory or contractual requirement "
+                       "(Art. 13(2)(e)); false when absent."})
+    automated_decisions = StrictBoolean(metadata={
+        "description": "Whether the purpose involves automated decision-making (Art. 13(2)(f)); "
+                       "false when absent."})
+    processes = fields.List(fields.String(validate=validate.OneOf(PROCESSES)),
+                            validate=validate.Length(max=len(PROCESSES)), metadata={
+        "description": "What the client's processing uses beyond what this server holds: any of "
+                       + ", ".join(PROCESSES) + "."})
     text = fields.Dict(
         keys=language(), values=fields.Nested(PurposeText), required=True,
         validate=_between(1, MAX_LANGUAGES, "language"),
@@ -74,6 +151,10 @@ class NoticeIn(StrictSchema):
 
     name = safe_string(1, 200, required=True)
     controller = fields.Nested(Controller, required=True)
+    dpo = fields.Nested(DataProtectionOfficer)
+    recipients = fields.List(fields.Nested(Recipient), validate=validate.Length(max=50))
+    transfers = fields.List(fields.Nested(Transfer), validate=validate.Length(max=50))
+    supervisory_authority = fields.Nested(SupervisoryAuthority)
     privacy_policy_url = fields.URL(required=True, schemes={"http", "https"},
                                     validate=validate.Length(max=2000))
     default_language = language(required=True, metadata={

@@ -6,31 +6,15 @@ puts the call id, which is no secret, in the path: `/widget/<call_id>#token=…`
 """
 
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    current_app,
-    render_template,
-    request,
-    send_from_directory,
-)
+from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from widget_server.domain.errors import DomainError, NotFound
 from widget_server.domain.origins import normalise_origin
 from widget_server.services.calls import embed_origins
 
 pages = Blueprint("pages", __name__)
-
-# The only files served from node_modules, by the name the templates use (no CDN, no other files).
-# axe-core is a devDependency: the browser tests load it; a production install may lack it (404).
-VENDOR_FILES = {
-    "socket.io.min.js": "socket.io-client/dist/socket.io.min.js",
-    "axe.min.js": "axe-core/axe.min.js",
-}
 
 # An origin as a CSP source expression: scheme, host, optional port, nothing else. Anything else
 # (a path, a space, a semicolon) could smuggle a directive into the header, so it is left out.
@@ -96,23 +80,3 @@ def widget_unframed() -> Response:
 def host() -> Response:
     """The host dashboard; its token is in the fragment."""
     return _page("host.html", [])
-
-
-@pages.get("/vendor/<name>")
-def vendor(name: str) -> Response:
-    """The two browser libraries the pages use, straight from node_modules."""
-    relative = VENDOR_FILES.get(name)
-    if relative is None:
-        abort(404)
-    node_modules = current_app.config.get("NODE_MODULES_DIR") or _default_node_modules()
-    response = send_from_directory(node_modules, relative, mimetype="text/javascript", max_age=3600)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    return response
-
-
-def _default_node_modules() -> Path:
-    # node_modules sits at the top of the repository, beside static/ and templates/.
-    static = current_app.static_folder
-    top = Path(static).parent if static else Path(current_app.root_path).parent
-    return top / "node_modules"
