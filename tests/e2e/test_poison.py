@@ -202,6 +202,7 @@ class Hostile(threading.Thread):
         self.notice_hash: str = calls[0]["notice"]["content_hash"]
         assert {c["notice"]["content_hash"] for c in calls} == {self.notice_hash}
         self.answers: list[tuple[str, str, str, tuple[str, ...], Any]] = []
+        self.sent: list[tuple[str, str, str, tuple[str, ...], Payload]] = []
         self.rounds = 0
         self.completed = 0  # rounds in which every poison was sent
         self.errors: list[str] = []
@@ -224,6 +225,7 @@ class Hostile(threading.Thread):
         except Exception as err:  # no answer at all (timeout, connection cut): a failure too
             answer = f"no answer: {type(err).__name__}"
         self.answers.append((event, field, poison, aliases, answer))
+        self.sent.append((event, field, poison, aliases, payload))
         time.sleep(HOSTILE_PACE)
 
     def _round(self, resumes: dict[str, str]) -> bool:
@@ -321,6 +323,18 @@ def test_a_hostile_participant_cannot_fail_anyone_elses_data(roomy_server: Serve
         if misfiled:
             problems.append(f"{call['id']}: {len(misfiled)} decisions filed under another "
                             "participant")
+        # A poisoned decision stored nothing: none of their event_ids is in any ledger.
+        poisoned = {payload.get("event_id") for event, _, _, _, payload in hostile.sent
+                    if event == "decide"} & set(stored)
+        if poisoned:
+            problems.append(f"{call['id']}: {len(poisoned)} poisoned decisions are in the ledger")
+        # Nor did a poisoned value become anyone's label (a display name the host sees).
+        labels = [p["label"] for p in
+                  org.get(f"/api/v1/calls/{call['id']}/participants")["participants"]]
+        bad = [ascii(label)[:40] for label in labels
+               if SURROGATE in label or NUL in label or len(label) > 1000]
+        if bad:
+            problems.append(f"{call['id']}: poisoned display names stored: {bad[:5]}")
 
     # Counts and gate, while the well-behaved participants are still connected (the hostile
     # one has left): summary, roster and gate agree with the ledger and who is connected.
