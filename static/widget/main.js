@@ -204,7 +204,13 @@ async function join() {
   if (!connection || !state.notice) return;
   /** @type {Record<string, string>} */
   const fields = {};
-  for (const field of state.joinFields) if (state.joinValues[field]) fields[field] = state.joinValues[field];
+  // Coming back as the same participant, only what the server still holds is sent again: a
+  // field it erased (an objection, a withdrawal) must not come back with a reconnect.
+  const resuming = Boolean(state.participant);
+  for (const field of state.joinFields) {
+    if (!state.joinValues[field] || (resuming && !state.held.includes(field))) continue;
+    fields[field] = state.joinValues[field];
+  }
   const wasJoined = state.joined;
   if (!wasJoined) state.phase = "joining";
   render();
@@ -424,7 +430,11 @@ async function pump() {
 function decided(item, ack) {
   const p = purposeByKey(item.purpose);
   state.choices = ack.state || state.choices;
-  if (Array.isArray(ack.held)) state.held = ack.held;
+  if (Array.isArray(ack.held)) {
+    state.held = ack.held;
+    // Erased on the server: forget it here too.
+    for (const field of Object.keys(state.joinValues)) if (!state.held.includes(field)) delete state.joinValues[field];
+  }
   if (ack.receipt) state.receipt = ack.receipt;
   save();
   if (state.grant && state.grant.purpose === item.purpose && item.choices[item.purpose] === state.grant.choice) {

@@ -271,6 +271,28 @@ def test_a_lost_connection_shows_reconnecting_and_resumes(
     assert roster["participants"][0]["state"]["recording"] == "granted"
 
 
+def test_a_reconnect_after_an_objection_does_not_bring_the_name_back(
+        page: Page, meeting_url: str, call: dict[str, Any], org: Org) -> None:
+    """The objection erased the name (no applying purpose needs it); the widget's rejoin after
+    a dropped connection must neither send it again nor become a new participant."""
+    sent, routes = record_socket(page.context)
+    page.goto(meeting_url)
+    frame = join(page, name="Ada Lovelace")
+    purpose(frame, "Attendance list").get_by_role("button", name="Object").click()
+    expect(frame.get_by_text("You objected.")).to_be_visible()
+    routes[-1].close()  # the network drops the websocket
+    banner = frame.locator("#banner")
+    expect(banner).to_be_visible()
+    expect(banner).to_be_hidden(timeout=15000)
+    joins = sent_events(sent, "join")
+    assert len(joins) == 2 and joins[0]["fields"] == {"display_name": "Ada Lovelace"}
+    assert joins[1]["fields"] == {}
+    roster = org.get(f"/api/v1/calls/{call['id']}/participants")["participants"]
+    assert len(roster) == 1 and roster[0]["present"] is True
+    assert roster[0]["label"].startswith("Participant ")
+    assert "Ada" not in json.dumps(roster)
+
+
 def test_the_end_of_the_call_is_shown(page: Page, meeting_url: str, call: dict[str, Any],
                                       org: Org) -> None:
     page.goto(meeting_url)
