@@ -111,8 +111,9 @@ def summarise(before: tracemalloc.Snapshot, holding: tracemalloc.Snapshot, joine
         s.size for s in before.statistics("filename"))
     by_file = holding.compare_to(before, "filename")
     by_line = holding.compare_to(before, "lineno")
-    lines = [f"{joined} participants joined ({options.client}, transports {options.transports}, "
-             f"deflate {options.deflate})",
+    client = (options.client if options.client == "raw" else
+              f"sio, transports {options.transports}, deflate {options.deflate}")
+    lines = [f"{joined} participants joined ({client})",
              f"RSS: {rss_before:,} → {rss_holding:,} KB: "
              f"{(rss_holding - rss_before) / joined:.1f} KB per participant (under tracemalloc)",
              f"Python allocations (tracemalloc): {per_conn(traced):.1f} KB per participant",

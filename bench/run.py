@@ -122,7 +122,7 @@ def time_wait_sockets() -> int:
     return count
 
 
-def settle(limit: int = 3000, longest: float = 75.0) -> dict[str, float]:
+def settle(limit: int = 8000, longest: float = 45.0) -> dict[str, float]:
     """Waits (bounded) until the previous scenario's closed sockets have left TIME_WAIT, so
     that each scenario starts from the same state of the kernel's connection tables."""
     started = time.monotonic()
@@ -349,7 +349,7 @@ def run_side(name: str, spec: dict[str, Any], side: str, quick: bool, folder: Pa
              overrides: dict[str, str]) -> dict[str, Any]:
     """One scenario against one server (a fresh one), with its checks."""
     folder.mkdir()
-    before = settle(longest=5.0 if quick else 75.0)
+    before = settle(longest=5.0 if quick else 45.0)
     meter = CpuMeter()
     server: Product | Reference = (Product(folder, overrides) if side == "product"
                                    else Reference(folder))
