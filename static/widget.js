@@ -37,7 +37,10 @@
   var serverBase = source.href.replace(/\/static\/widget\.js(?:[?#].*)?$/, "");
 
   var frame = document.createElement("iframe");
-  frame.src = serverBase + "/widget/" + encodeURIComponent(callId) + "#token=" + encodeURIComponent(token);
+  // The page's own origin (not a secret) lets the server name it alone in frame-ancestors,
+  // rather than every origin the organisation embeds on.
+  frame.src = serverBase + "/widget/" + encodeURIComponent(callId) +
+    "?parent=" + encodeURIComponent(window.location.origin) + "#token=" + encodeURIComponent(token);
   frame.title = "Consent"; // replaced by the widget's own, translated title once it has loaded
   // The widget learns this page's origin from the handshake below; "origin" also gives it a hint
   // in browsers without location.ancestorOrigins, and never leaks this page's path.

@@ -7,7 +7,7 @@ from typing import Any
 import click
 from flask import Flask
 
-from widget_server import logs, migrate
+from widget_server import config, logs, migrate
 from widget_server.app import create_app
 from widget_server.services import ledger, organisations, retention
 from widget_server.services.database import Database
@@ -16,6 +16,9 @@ from widget_server.services.database import Database
 def _app(ctx: click.Context, serving: bool = False) -> Flask:
     # Only a serving process needs the chosen concurrency library; one-off commands run plain.
     app = create_app(None if serving else {"ASYNC_MODE": "threading"})
+    problem = config.serving_problem(app) if serving else None
+    if problem:
+        raise click.UsageError(problem)  # exit status 2, the message on stderr
     if app.config["DATABASE_URL"].startswith("sqlite"):
         # The embedded default looks after itself: created and migrated on first use.
         migrate.upgrade(db(app))

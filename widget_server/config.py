@@ -25,6 +25,26 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONNECTIONS": 20000,
     "GC_POLICY": True,  # freeze survivors every second, collect fully when quiet
     "BACKLOG": 4096,
+    # Seconds a live client waits for its commit before it is told commit_failed (a retry
+    # with the same event_id is safe).
+    "COMMIT_TIMEOUT": 10.0,
+    "MAX_PARTICIPANTS_PER_CALL": 10000,  # 0: no limit
+    # Seconds between presence checks: a participant counted present without a connection
+    # is marked away after two checks in a row.
+    "PRESENCE_CHECK": 5.0,
+    # The open internet (README, Security): seconds a client has to send a request's headers
+    # (idle keep-alive time included), and for each single read or write of its socket.
+    "HEADER_TIMEOUT": 10.0,
+    "SOCKET_TIMEOUT": 30.0,
+    # Rate limits per source (an HMAC of the client address; README, Security).
+    "RATE_LIMITS": True,
+    "API_RATE_LIMIT": "100/second",
+    "AUTH_FAILURE_LIMIT": "20/minute",
+    "SOURCE_CONNECT_RATE": 50.0,  # Socket.IO connections a second from one source, sustained
+    "SOURCE_CONNECT_BURST": 200,  # and in one burst (a lecture hall behind one NAT)
+    "TRUSTED_PROXY_HOPS": 0,  # proxies that append X-Forwarded-For; 0 ignores the header
+    # /readyz answers 503 when the SQLite database's volume has less free space than this.
+    "READY_MIN_FREE_BYTES": 64 * 1024 * 1024,
 }
 
 
@@ -39,6 +59,18 @@ def load(app: Flask, overrides: dict[str, Any] | None) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'widget.db'}"
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+        app.config["SECRET_KEY_FROM_INSTANCE"] = True
+
+
+def serving_problem(app: Flask) -> str | None:
+    """Why this configuration must not serve, or None. Several processes sharing a message
+    queue must share one SECRET_KEY: with one each from its instance folder, each rejects the
+    tokens the others issued."""
+    if app.config["MESSAGE_QUEUE"] and app.config.get("SECRET_KEY_FROM_INSTANCE"):
+        return ("WIDGET_SERVER_MESSAGE_QUEUE is set but WIDGET_SERVER_SECRET_KEY is not: "
+                "processes sharing a message queue must share one secret key, or each rejects "
+                "the others' tokens. Set the same WIDGET_SERVER_SECRET_KEY for every process.")
+    return None
 
 
 def _instance_secret(path: Path) -> str:

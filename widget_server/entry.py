@@ -25,21 +25,11 @@ def main(argv: list[str] | None = None) -> None:
 
 def run_eventlet(app: Any, host: str, port: int) -> None:
     """eventlet's own WSGI server, with limits far above its defaults (1024 connections and a
-    backlog of 50, which dropped half of a 2,000-person lecture in measurements)."""
-    import eventlet
-    import eventlet.wsgi
+    backlog of 50, which dropped half of a 2,000-person lecture in measurements) and timeouts
+    for clients that never finish asking (see edge_server)."""
+    from widget_server import edge_server
 
-    class Protocol(eventlet.wsgi.HttpProtocol):
-        # Each connection's buffered reader and writer live as long as it does, and a
-        # websocket uses neither (it reads and writes the raw socket): eventlet's 8 KB + 16 KB
-        # were a third of an idle participant's memory. Requests and answers here are small;
-        # longer ones pass through the buffers in several reads or one direct write.
-        rbufsize = 2048
-        wbufsize = 2048
-
-    listener = eventlet.listen((host, port), backlog=int(app.config["BACKLOG"]))
-    eventlet.wsgi.server(listener, app, max_size=int(app.config["MAX_CONNECTIONS"]),
-                         log_output=False, keepalive=True, protocol=Protocol)
+    edge_server.run(app, host, port)
 
 
 def patch(mode: str) -> None:
@@ -53,7 +43,14 @@ def patch(mode: str) -> None:
             import eventlet
 
         eventlet.monkey_patch()
+        import eventlet.tpool
         import eventlet.websocket
+
+        from widget_server import offload
+
+        # SQLite's C calls block the hub while they wait: the live committer runs them in a
+        # real OS thread instead (see widget_server/offload.py).
+        offload.use(eventlet.tpool.execute)
 
         # eventlet unmasks every incoming WebSocket frame one byte at a time in Python (a few
         # per cent of the server's CPU under load); this does the same XOR in one big-int step.

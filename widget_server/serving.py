@@ -6,10 +6,11 @@ from flask import Flask
 
 from widget_server import logs
 from widget_server.gc_policy import FREEZE_EVERY, CollectorPolicy
+from widget_server.guard import guard
 from widget_server.realtime import socketio
-from widget_server.services import participants, retention
+from widget_server.services import retention
 
-MAINTENANCE_TICK = 5.0  # a new organisation may embed within this many seconds
+MAINTENANCE_TICK = 2.5  # a new organisation may embed within this many seconds
 
 
 def prepare(app: Flask) -> None:
@@ -19,8 +20,7 @@ def prepare(app: Flask) -> None:
     message queue do not know who is connected to the others, so they leave presence alone.
     """
     if not app.config["MESSAGE_QUEUE"]:
-        with app.extensions["widget_db"].session() as session:
-            away = participants.reset_presence(session)
+        away = app.extensions["widget_presence"].reset()
         if away:
             logs.event("presence_reset", participants=away)
     app.extensions["widget_origins"].refresh()
@@ -29,9 +29,13 @@ def prepare(app: Flask) -> None:
 def maintenance(app: Flask) -> None:
     """Refreshes the embed origins often and applies retention every PURGE_INTERVAL seconds."""
     since_purge = float(app.config["PURGE_INTERVAL"])
+    since_check = 0.0
     while True:
         try:
             app.extensions["widget_origins"].refresh()
+            if not app.config["MESSAGE_QUEUE"] and since_check >= app.config["PRESENCE_CHECK"]:
+                since_check = 0.0
+                app.extensions["widget_presence"].check()
             if since_purge >= app.config["PURGE_INTERVAL"]:
                 since_purge = 0.0
                 with app.extensions["widget_db"].session() as session:
@@ -39,9 +43,10 @@ def maintenance(app: Flask) -> None:
                 if report.total:
                     logs.event("purged", calls=report.calls, **report.values)
         except Exception as err:  # keep the loop alive; the next tick tries again
-            logs.warning("maintenance_failed", error=type(err).__name__)
+            logs.failure("maintenance_failed", err)
         socketio.sleep(MAINTENANCE_TICK)
         since_purge += MAINTENANCE_TICK
+        since_check += MAINTENANCE_TICK
 
 
 Runner = Callable[[Flask, str, int], None]
@@ -56,6 +61,7 @@ def collector(policy: CollectorPolicy) -> None:
 def serve(app: Flask, host: str, port: int, runner: Runner | None, open_files: int) -> None:
     """Run until stopped. `runner` serves with eventlet when the entry point chose it;
     otherwise Flask-SocketIO's own runner serves gevent or threading."""
+    logs.protect_stderr()
     prepare(app)
     socketio.start_background_task(maintenance, app)
     if app.config["GC_POLICY"]:
@@ -65,7 +71,9 @@ def serve(app: Flask, host: str, port: int, runner: Runner | None, open_files: i
     logs.event("serving", port=port, mode=app.config["ASYNC_MODE"],
                open_files=open_files, max_connections=app.config["MAX_CONNECTIONS"],
                backlog=app.config["BACKLOG"])
-    app.wsgi_app = logs.access_log(app.wsgi_app)  # type: ignore[method-assign,assignment]
+    app.wsgi_app = logs.access_log(guard(  # type: ignore[method-assign,assignment]
+        app.wsgi_app, socket_limit=int(app.config["SOCKET_MAX_MESSAGE"]),
+        rest_limit=int(app.config["MAX_CONTENT_LENGTH"])))
     if runner is not None:
         runner(app, host, port)
     elif app.config["ASYNC_MODE"] == "threading":

@@ -1,6 +1,6 @@
 """The REST API through Flask's test client, on the database of tests/conftest.py."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -85,13 +85,3 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
     assert body["status"] == status
     assert {"type", "title", "detail"} <= set(body)
     return dict(body)
-
-
-def in_db(app: Flask) -> Callable[..., Any]:
-    """Run a service function in a write session of the app's database."""
-
-    def run(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        with app.extensions["widget_db"].session() as session:
-            return function(session, *args, **kwargs)
-
-    return run

@@ -5,11 +5,11 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
-from tests.api.conftest import Api, assert_problem, in_db, make_app, new_org
+from tests.api.conftest import Api, assert_problem, make_app, new_org
 from tests.conftest import SECRET, lecture_notice
+from tests.services.support import World
 from widget_server.domain import tokens
 from widget_server.realtime import socketio
-from widget_server.services import decisions, participants
 
 
 def test_opening_a_call_answers_201_with_widget_and_host_access(api: Api) -> None:
@@ -104,27 +104,45 @@ def test_a_call_pins_the_notice_version_it_was_opened_with(api: Api) -> None:
 
 def test_gate_and_roster_follow_participants(app: Flask, api: Api) -> None:
     call = api.call()
-    run = in_db(app)
-    joined = run(participants.join, call["id"], fields={"display_name": "Ann"}, language="de")
+    world = World(app.extensions["widget_db"])
+    joined = world.join(call["id"], {"display_name": "Ann"}, language="de")
     person = joined["participant"]["id"]
 
     gate = api.get(f"/api/v1/calls/{call['id']}/gate").get_json()
     assert gate == {"recording_allowed": False, "blocking": [person], "seq": 1}
     roster = api.get(f"/api/v1/calls/{call['id']}/participants").get_json()
-    assert roster["call"] == {"id": call["id"], "title": "Lecture 1", "status": "open"}
+    assert roster["call"]["purposes"] == [  # the columns of the host's roster
+        {"key": "recording", "title": "Record this session", "lawful_basis": "consent",
+         "gates_recording": True},
+        {"key": "notes_email", "title": "Email me the notes", "lawful_basis": "consent",
+         "gates_recording": False},
+        {"key": "attendance", "title": "Attendance list",
+         "lawful_basis": "legitimate_interests", "gates_recording": False},
+        {"key": "service", "title": "Running the call", "lawful_basis": "contract",
+         "gates_recording": False}]
+    assert {k: v for k, v in roster["call"].items() if k != "purposes"} == {
+        "id": call["id"], "title": "Lecture 1", "status": "open"}
     assert roster["seq"] == 1
     assert roster["gate"] == {"recording_allowed": False, "blocking": 1}
     assert roster["summary"]["present"] == 1
     (entry,) = roster["participants"]
-    assert set(entry) == {"id", "label", "channel", "present", "state", "updated_at"}
+    assert set(entry) == {"id", "label", "channel", "present", "state", "updated_at",
+                          "blocking", "blocking_since"}
     assert (entry["id"], entry["label"], entry["present"]) == (person, "Ann", True)
     assert entry["state"]["recording"] == "pending"
+    # present and not granting recording: holding it up since the join
+    assert entry["blocking"] is True and entry["blocking_since"] is not None
+    assert roster == world.roster(call["id"])  # as in the host roster event
 
-    run(decisions.decide, call["id"], person, event_id="e1", choices={"recording": "granted"})
+    world.decide(call["id"], person, {"recording": "granted"})
     gate = api.get(f"/api/v1/calls/{call['id']}/gate").get_json()
     assert gate == {"recording_allowed": True, "blocking": [], "seq": 2}
     read = api.get(f"/api/v1/calls/{call['id']}").get_json()
     assert read["gate"] == {"recording_allowed": True, "blocking": 0}
+    roster = api.get(f"/api/v1/calls/{call['id']}/participants").get_json()
+    (entry,) = roster["participants"]
+    assert (entry["blocking"], entry["blocking_since"]) == (False, None)
+    assert roster == world.roster(call["id"])
     assert read["summary"]["purposes"]["recording"] == {"granted": 1}
 
 

@@ -58,6 +58,11 @@ def test_schemas_come_from_the_marshmallow_schemas(api: Api) -> None:
                                           "default_language", "purposes"}
     assert notice_in["additionalProperties"] is False  # unknown fields are refused
     assert schemas["PurposeIn"]["properties"]["retention_days"]["maximum"] == 3650
+    # a join's notice_served ledger event has no purpose
+    assert schemas["DecisionOut"]["properties"]["purpose"].get("nullable") is True
+    roster_participant = schemas["RosterParticipant"]
+    assert {"blocking", "blocking_since"} <= set(roster_participant["required"])
+    assert roster_participant["properties"]["blocking_since"].get("nullable") is True
     assert set(schemas["CallCreated"]["properties"]) >= {"widget", "host", "notice"}
     assert "widget" not in schemas["CallDetail"]["properties"]
     assert set(schemas["CallDetail"]["properties"]) >= {"summary", "gate"}

@@ -1,7 +1,6 @@
 """The host dashboard: the live roster, the recording gate, resync after a gap, and scale."""
 
 import re
-import uuid
 from typing import Any
 
 import pytest
@@ -9,7 +8,7 @@ from playwright.sync_api import BrowserContext, Page, WebSocketRoute, expect
 
 from tests.browser.conftest import axe_violations
 from tests.e2e.harness import Org, Participant, Server
-from widget_server.services import decisions, participants
+from tests.services.support import World
 from widget_server.services.database import Database
 
 pytestmark = pytest.mark.browser
@@ -156,19 +155,16 @@ def seed(server: Server, call: dict[str, Any], count: int) -> None:
     database = Database(server.env["WIDGET_SERVER_DATABASE_URL"])
     choices = ["granted", "denied", "granted", "withdrawn", None]
     try:
+        world = World(database)  # joins and decisions as the socket edge makes them
         for number in range(count):
-            with database.session() as session:
-                joined = participants.join(session, call["id"], language="en",
-                                           fields={"display_name": f"Student {number:04d}"})
+            joined = world.join(call["id"], {"display_name": f"Student {number:04d}"},
+                                language="en")
+            pid = joined["participant"]["id"]
             choice = choices[number % len(choices)]
             if choice == "withdrawn":
-                with database.session() as session:
-                    decisions.decide(session, call["id"], joined["participant"]["id"],
-                                     event_id=str(uuid.uuid4()), choices={"recording": "granted"})
+                world.decide(call["id"], pid, {"recording": "granted"})
             if choice:
-                with database.session() as session:
-                    decisions.decide(session, call["id"], joined["participant"]["id"],
-                                     event_id=str(uuid.uuid4()), choices={"recording": choice})
+                world.decide(call["id"], pid, {"recording": choice})
     finally:
         database.dispose()
 

@@ -3,7 +3,7 @@
 import json
 import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 import requests
@@ -79,15 +79,23 @@ def test_the_snippet_frames_the_widget_with_the_token_only_in_the_fragment(
     token = call["widget"]["token"]
     assert f"{src.scheme}://{src.netloc}" == server.url
     assert src.path == f"/widget/{call['id']}"
-    assert src.query == ""
+    meeting = urlsplit(meeting_url)
+    assert src.query == "parent=" + quote(f"{meeting.scheme}://{meeting.netloc}", safe="")
     assert src.fragment == f"token={token}"
     assert not [url for url in urls if token in url], "the token travelled in a URL"
 
 
 def test_only_the_organisations_pages_may_frame_the_widget(
         page: Page, call: dict[str, Any], meeting_site: MeetingSite, server: Server) -> None:
-    policy = requests.get(f"{server.url}/widget/{call['id']}", timeout=10).headers
-    assert f"frame-ancestors {meeting_site.origin}" in policy["Content-Security-Policy"]
+    # The page names the parent's origin only, and only when it is the organisation's.
+    policy = requests.get(f"{server.url}/widget/{call['id']}",
+                          params={"parent": meeting_site.origin}, timeout=10).headers
+    assert f"frame-ancestors {meeting_site.origin};" in policy["Content-Security-Policy"] + ";"
+    anyone = requests.get(f"{server.url}/widget/{call['id']}", timeout=10).headers
+    assert "frame-ancestors 'none'" in anyone["Content-Security-Policy"]
+    stranger = requests.get(f"{server.url}/widget/{call['id']}",
+                            params={"parent": "https://evil.example"}, timeout=10).headers
+    assert "frame-ancestors 'none'" in stranger["Content-Security-Policy"]
     assert "script-src 'self'" in policy["Content-Security-Policy"]
     assert policy["X-Content-Type-Options"] == "nosniff"
     host = requests.get(f"{server.url}/host", timeout=10).headers

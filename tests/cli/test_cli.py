@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import PG_URL, SECRET, fresh_database, lecture_notice
+from tests.services.support import World
 from widget_server import migrate
 from widget_server.domain.ids import utcnow
-from widget_server.services import calls, decisions, notices, participants
+from widget_server.services import calls, notices
 from widget_server.services.database import Database
 
 CANARY_NAME = "Zebulon Quincewhistle"
@@ -45,7 +46,9 @@ def cli(tmp_path: Path) -> Iterator[Cli]:
 
 
 def populate(url: str) -> dict[str, Any]:
-    """An organisation made by the CLI's own database, a call with two participants, a ledger."""
+    """An organisation made by the CLI's own database, a call with two participants, a ledger
+    of 8 events: per participant, notice_served (join), recording and notes_email granted,
+    recording withdrawn."""
     db = Database(url)
     from widget_server.services import organisations
 
@@ -56,17 +59,12 @@ def populate(url: str) -> dict[str, Any]:
     with db.session() as s:
         call = calls.open_call(s, org, SECRET, title="T", notice_id=notice["id"])
     people = []
+    live = World(db)  # joins and decisions as the socket edge makes them
     for name, email in ((CANARY_NAME, CANARY_EMAIL), ("Other Person", "other@example.org")):
-        with db.session() as s:
-            pid = participants.join(s, call["id"], fields={"display_name": name},
-                                    language="en")["participant"]["id"]
-        with db.session() as s:
-            decisions.decide(s, call["id"], pid, event_id=f"{pid}-1",
-                             choices={"recording": "granted", "notes_email": "granted"},
-                             fields={"email": email})
-        with db.session() as s:
-            decisions.decide(s, call["id"], pid, event_id=f"{pid}-2",
-                             choices={"recording": "withdrawn"})
+        pid = live.join(call["id"], {"display_name": name}, language="en")["participant"]["id"]
+        live.decide(call["id"], pid, {"recording": "granted", "notes_email": "granted"},
+                    fields={"email": email})
+        live.decide(call["id"], pid, {"recording": "withdrawn"})
         people.append(pid)
     db.dispose()
     return {"org": org, "call": call["id"], "people": people}
@@ -96,14 +94,14 @@ def test_verify_ledger_passes_an_intact_ledger(cli: Cli) -> None:
     world = populate(cli.url)
     result = cli("verify-ledger")
     assert result.returncode == 0, result.stderr
-    assert "6 events in 1 calls" in result.stdout
+    assert "8 events in 1 calls" in result.stdout
     assert cli("verify-ledger", "--call", world["call"]).returncode == 0
 
 
 @pytest.mark.parametrize(("tamper", "bad_seq"), [
-    ("UPDATE decision_event SET state = 'granted' WHERE seq = 3", 3),  # an edit
+    ("UPDATE decision_event SET state = 'granted' WHERE seq = 4", 4),  # an edit
     ("DELETE FROM decision_event WHERE seq = 2", 2),  # a deletion in the middle
-    ("DELETE FROM decision_event WHERE seq = 6", 6),  # the newest event removed
+    ("DELETE FROM decision_event WHERE seq = 8", 8),  # the newest event removed
     ("UPDATE decision_event SET seq = -1 WHERE seq = 4; "
      "UPDATE decision_event SET seq = 4 WHERE seq = 5; "
      "UPDATE decision_event SET seq = 5 WHERE seq = -1", 4),  # two events swapped
@@ -180,9 +178,7 @@ def test_withdrawing_the_only_grant_that_needed_the_email_erases_it_at_once(
     world = populate(url)
     assert CANARY_EMAIL.encode() in file_bytes(tmp_path / "widget.db")
     db = Database(url)
-    with db.session() as s:
-        decisions.decide(s, world["call"], world["people"][0], event_id="w",
-                         choices={"notes_email": "withdrawn"})
+    World(db).decide(world["call"], world["people"][0], {"notes_email": "withdrawn"})
     db.dispose()
     data = file_bytes(tmp_path / "widget.db")
     assert CANARY_EMAIL.encode() not in data

@@ -2,6 +2,7 @@
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -23,13 +24,31 @@ CLI = [sys.executable, "-m", "widget_server.entry"]
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port below the ephemeral range (32768+), so that the many outgoing connections of
+    load tests and of other test runs on this machine cannot take it before the server
+    listens on it."""
+    rng = random.SystemRandom()
+    while True:
+        port = rng.randrange(20000, 32700)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+
+
+class PortTaken(RuntimeError):
+    pass
 
 
 class Server:
-    """`widget-server serve` in its own process, with its log captured to a file."""
+    """`widget-server serve` in its own process, with its log captured to a file.
+
+    `preexec` runs in the child before the server starts (e.g. to lower its descriptor limit).
+    """
+
+    preexec: Any = None
 
     def __init__(self, workdir: Path, database_url: str, mode: str = "eventlet",
                  extra_env: dict[str, str] | None = None) -> None:
@@ -42,6 +61,7 @@ class Server:
                     "WIDGET_SERVER_SECRET_KEY": "e2e-secret-" + "x" * 40,
                     "WIDGET_SERVER_ASYNC_MODE": mode, **(extra_env or {})}
         self.process: subprocess.Popen[bytes] | None = None
+        self.started_once = False
         if not database_url.startswith("sqlite"):
             self.cli("db", "upgrade")
 
@@ -50,16 +70,32 @@ class Server:
                               capture_output=True, check=check, timeout=60)
 
     def start(self) -> "Server":
+        for _ in range(5):
+            try:
+                return self._start()
+            except PortTaken:
+                if self.process is None or self.started_once:
+                    raise
+                # Taken between choosing and listening (other test runs share the machine).
+                self.port = free_port()
+                self.url = f"http://127.0.0.1:{self.port}"
+        raise RuntimeError("no free port")
+
+    def _start(self) -> "Server":
         with open(self.log_path, "ab") as log:  # the child keeps its own copy of the handle
             self.process = subprocess.Popen([*CLI, "serve", "--port", str(self.port)],
                                             env=self.env, cwd=self.workdir, stdout=log,
-                                            stderr=log)
+                                            stderr=log, preexec_fn=self.preexec)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log_path.read_text()[-2000:]}")
+                log = self.log_path.read_text()[-2000:]
+                if "in use" in log and not self.started_once:
+                    raise PortTaken(log)
+                raise RuntimeError(f"server exited: {log}")
             try:
                 if requests.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                    self.started_once = True
                     return self
             except requests.RequestException:
                 pass
@@ -148,7 +184,11 @@ class Participant:
         return answer
 
     def join(self, fields: dict[str, Any] | None = None, language: str = "en") -> dict[str, Any]:
-        answer = self.call("join", {"fields": fields or {}, "language": language})
+        """As the widget joins: the notice first, then the join saying which one was shown."""
+        shown = self.call("notice", {"language": language})
+        assert shown["ok"], shown
+        answer = self.call("join", {"fields": fields or {}, "language": language,
+                                    "seen": {"notice_hash": shown["notice"]["content_hash"]}})
         assert answer["ok"], answer
         self.id, self.resume = answer["participant"]["id"], answer["participant"]["resume"]
         return answer

@@ -22,7 +22,9 @@ def test_every_host_receives_every_decision_within_a_second(server: Server, org:
         client = socketio.SimpleClient()
         client.connect(server.url, namespace="/participant",
                        auth={"token": call["widget"]["token"]}, transports=["websocket"])
-        pid = client.call("join", {"fields": {"display_name": f"F{n}"}})["participant"]["id"]
+        seen = {"notice_hash": call["notice"]["content_hash"]}
+        pid = client.call("join", {"fields": {"display_name": f"F{n}"},
+                                   "seen": seen})["participant"]["id"]
         state = "granted"
         for _ in range(DECISIONS_EACH):
             answer = client.call("decide", {"event_id": str(uuid.uuid4()),

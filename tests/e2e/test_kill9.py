@@ -24,13 +24,15 @@ def own_server(tmp_path: Path) -> Iterator[Server]:
         yield server
 
 
-def hammer(url: str, token: str, acked: list[str], stop: threading.Event) -> None:
+def hammer(url: str, token: str, seen: dict[str, str], acked: list[str],
+           stop: threading.Event) -> None:
     """One participant deciding continuously; records the event_ids acknowledged ok."""
     client = socketio.SimpleClient()
     try:
         client.connect(url, namespace="/participant", auth={"token": token},
                        transports=["websocket"], wait_timeout=5)
-        if not client.call("join", {"fields": {"display_name": "K"}}, timeout=5)["ok"]:
+        if not client.call("join", {"fields": {"display_name": "K"}, "seen": seen},
+                           timeout=5)["ok"]:
             return
         state = "granted"
         while not stop.is_set():
@@ -57,7 +59,9 @@ def test_acknowledged_decisions_survive_sigkill(own_server: Server) -> None:
     for _ in range(ROUNDS):
         stop = threading.Event()
         threads = [threading.Thread(target=hammer, daemon=True,
-                                    args=(own_server.url, call["widget"]["token"], acked, stop))
+                                    args=(own_server.url, call["widget"]["token"],
+                                          {"notice_hash": call["notice"]["content_hash"]},
+                                          acked, stop))
                    for _ in range(PARTICIPANTS)]
         for thread in threads:
             thread.start()

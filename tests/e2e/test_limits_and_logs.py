@@ -46,7 +46,8 @@ def test_canary_values_appear_in_no_log_line(server: Server, org: Org, call: dic
                          fields={"email": CANARY_EMAIL})["ok"]
     second = Participant(server.url, token)
     assert not second.call("join", {"fields": {"display_name": CANARY_NAME,
-                                               "email": CANARY_EMAIL}})["ok"]
+                                               "email": CANARY_EMAIL},
+                                    "seen": {"notice_hash": call["notice"]["content_hash"]}})["ok"]
     second.close()
     host = Host(server.url, call["host"]["token"])
     host.resync(0)

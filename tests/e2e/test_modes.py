@@ -22,7 +22,7 @@ def test_join_decide_and_host_update_in_each_mode(mode_server: Server) -> None:
     person = Participant(mode_server.url, call["widget"]["token"])
     person.join({"display_name": "Mode"})
     answer = person.decide({"recording": "granted"})
-    assert answer["ok"] and answer["receipt"]["seq"] == 1
+    assert answer["ok"] and answer["receipt"]["seq"] == 2  # seq 1: the join's notice_served
     host.wait_for(lambda: [u["kind"] for u in host.updates] == ["joined", "decision"])
     assert host.updates[-1]["gate"] == {"recording_allowed": True, "blocking": 0}
     assert '"mode": "%s"' % mode_server.env["WIDGET_SERVER_ASYNC_MODE"] in mode_server.log()

@@ -12,18 +12,14 @@ from typing import Any
 from sqlalchemy import func, select, text
 
 from tests.conftest import SECRET, lecture_notice
+from widget_server.domain import tokens
+from widget_server.domain.ids import utcnow
 from widget_server.domain.models import Base, DecisionEvent, Participant, PurposeState
-from widget_server.services import (
-    calls,
-    decisions,
-    ledger,
-    notices,
-    organisations,
-    participants,
-    retention,
-    roster,
-)
+from widget_server.services import calls, ledger, live, notices, organisations, retention, roster
 from widget_server.services.database import Database
+from widget_server.services.live.notices import notice_of_call
+from widget_server.services.live.presence import away_commands
+from widget_server.sockets import payloads
 
 # Canary values: unusual enough that finding their bytes anywhere means they were stored there.
 CANARY_NAME = "Zebulon Quincewhistle"
@@ -48,7 +44,7 @@ def consent_name_notice() -> dict[str, Any]:
 
 
 def new_event_id() -> str:
-    return uuid.uuid4().hex
+    return str(uuid.uuid4())
 
 
 class World:
@@ -84,37 +80,57 @@ class World:
 
     def end_call(self, org_id: str, call_id: str) -> dict[str, Any]:
         with self.db.session() as s:
-            return calls.end_call(s, org_id, call_id)
+            call, applied = calls.end_call(s, org_id, call_id)
+        updates = applied.updates.get(call_id, [])
+        return {"call": call, "update": updates[-1] if updates else None}
 
     def get_call(self, org_id: str, call_id: str) -> dict[str, Any]:
         with self.db.read_session() as s:
             return calls.get_call(s, org_id, call_id)
 
     def admit(self, token: object, role: str, now: Any = None, key: str = SECRET) -> str:
+        """As the socket edge admits a connection: the token's call, in its role, alive."""
+        claim = tokens.read(key, token, role)
         with self.db.read_session() as s:
-            return calls.admit(s, key, token, role, now=now)
+            tokens.check_life(role, calls.ended_at(s, claim.call_id), now or utcnow())
+        return claim.call_id
 
     # participants ----------------------------------------------------------------------
     def join(self, call_id: str, fields: Any = None, language: str | None = None,
-             resume: str | None = None, channel: str = "widget") -> dict[str, Any]:
+             resume: str | None = None, channel: str = "widget", seen: Any = None
+             ) -> dict[str, Any]:
+        """As the widget joins: the payload checked at the edge, then the live write path.
+        `seen` defaults to the call's current notice hash (what the widget was shown)."""
         with self.db.session() as s:
-            return participants.join(s, call_id, fields=fields, language=language,
-                                     resume=resume, channel=channel)
+            if seen is None:
+                seen = {"notice_hash": notice_of_call(s, call_id).content_hash}
+            data = {"fields": fields, "language": language, "seen": seen}
+            return self.run(s, payloads.join_command(call_id, resume, data, channel))
 
     def leave(self, call_id: str, participant_id: str) -> dict[str, Any] | None:
         with self.db.session() as s:
-            return participants.leave(s, call_id, participant_id)
+            update: dict[str, Any] | None = self.run(
+                s, live.Leave(call_id, participant_id))["update"]
+            return update
 
     def reset_presence(self) -> int:
         with self.db.session() as s:
-            return participants.reset_presence(s)
+            commands = away_commands(s)
+            live.apply(s, commands)
+            return len(commands)
 
     def decide(self, call_id: str, participant_id: str, choices: Any, fields: Any = None,
                event_id: Any = None, channel: str = "widget") -> dict[str, Any]:
+        data = {"event_id": event_id or new_event_id(), "choices": choices, "fields": fields}
         with self.db.session() as s:
-            return decisions.decide(s, call_id, participant_id,
-                                    event_id=event_id or new_event_id(), choices=choices,
-                                    fields=fields, channel=channel)
+            return self.run(s, payloads.decide_command(call_id, participant_id, data, channel))
+
+    @staticmethod
+    def run(session: Any, command: live.Command) -> dict[str, Any]:
+        """One command through live.apply_one; the outcome with its host update (or None)."""
+        outcome, applied = live.apply_one(session, command)
+        updates = applied.updates.get(command.call_id, [])
+        return {**outcome, "update": updates[-1] if updates else None}
 
     # reads -----------------------------------------------------------------------------
     def roster(self, call_id: str) -> dict[str, Any]:

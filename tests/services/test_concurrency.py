@@ -50,10 +50,11 @@ def test_concurrent_decisions_and_joins_keep_both_sequences_gap_free(
     results = run_together([decide_all(p) for p in people] + [join_some(0), join_some(1)])
 
     events = world.events(lecture.call_id)
-    assert sorted(e.seq for e in events) == list(range(1, THREADS * len(plan) + 1))
+    joins = THREADS + 6  # each wrote its notice_served event
+    assert sorted(e.seq for e in events) == list(range(1, THREADS * len(plan) + joins + 1))
     for pid, seqs in zip(people, results[:THREADS], strict=True):
         assert seqs == sorted(seqs)  # one participant's decisions in the order sent
-        assert [e.state for e in events if e.participant_id == pid] == plan
+        assert [e.state for e in events if e.participant_id == pid and e.purpose] == plan
         assert world.states(pid)["recording"] == plan[-1]
     snapshot = lecture.roster()
     expected_updates = THREADS + THREADS * len(plan) + 6
@@ -68,14 +69,19 @@ def test_concurrent_decisions_and_joins_keep_both_sequences_gap_free(
     assert world.verify().ok
 
 
+SAME_EVENT = "00000000-0000-4000-8000-00000000000e"
+
+
 def test_concurrent_retries_of_one_event_record_it_once(world: World, lecture: Lecture) -> None:
     pid = lecture.join()
     results = run_together([
-        lambda: lecture.decide(pid, {"recording": "granted"}, event_id="evt-same")
+        lambda: lecture.decide(pid, {"recording": "granted"}, event_id=SAME_EVENT)
         for _ in range(THREADS)])
     assert len({r["receipt"]["id"] for r in results}) == 1
     assert sum(r["update"] is not None for r in results) == 1  # one host update, not six
-    assert world.count(DecisionEvent) == 1 and world.count(Receipt) == 1
+    # the join's notice_served event and the one decision
+    assert [e.state for e in world.events(lecture.call_id)] == ["notice_served", "granted"]
+    assert world.count(DecisionEvent) == 2 and world.count(Receipt) == 1
     assert lecture.roster()["seq"] == 2
 
 

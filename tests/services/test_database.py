@@ -12,8 +12,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from tests.services.support import Lecture, World, sqlite_file_database
 from widget_server.domain.models import DecisionEvent, Participant
-from widget_server.services import decisions
+from widget_server.services import live
 from widget_server.services.database import Database
+
+EVENT_ID = "00000000-0000-4000-8000-000000000001"
 
 
 @pytest.fixture
@@ -76,14 +78,15 @@ def test_foreign_keys_are_enforced(world: World) -> None:
 def test_a_ledger_seq_cannot_be_taken_twice(world: World, lecture: Lecture) -> None:
     pid = lecture.join()
     lecture.decide(pid, {"recording": "granted"})
-    [first] = world.events(lecture.call_id)
+    served, first = world.events(lecture.call_id)
+    assert (served.seq, first.seq) == (1, 2)
     with pytest.raises(IntegrityError), world.db.session() as s:
-        s.add(DecisionEvent(call_id=lecture.call_id, seq=1, event_id="dup", participant_id=pid,
+        s.add(DecisionEvent(call_id=lecture.call_id, seq=2, event_id="dup", participant_id=pid,
                             purpose="recording", state="denied", notice_version=1,
                             notice_hash=first.notice_hash, language="en", channel="widget",
                             recorded_at=first.recorded_at, prev_hash=first.hash, hash="x"))
         s.commit()
-    assert len(world.events(lecture.call_id)) == 1
+    assert len(world.events(lecture.call_id)) == 2
 
 
 def test_a_failed_commit_records_nothing_and_answers_with_an_error(
@@ -98,8 +101,7 @@ def test_a_failed_commit_records_nothing_and_answers_with_an_error(
     with world.db.session() as s:
         s.commit = failing_commit  # type: ignore[method-assign]
         with pytest.raises(OperationalError):
-            decisions.decide(s, lecture.call_id, pid, event_id="evt-1",
-                             choices={"recording": "granted"})
+            World.run(s, live.Decide(lecture.call_id, pid, EVENT_ID, {"recording": "granted"}))
     assert world.footprint() == before
     # the retry, once the database is back, is recorded as new
-    assert lecture.decide(pid, {"recording": "granted"}, event_id="evt-1")["update"] is not None
+    assert lecture.decide(pid, {"recording": "granted"}, event_id=EVENT_ID)["update"] is not None

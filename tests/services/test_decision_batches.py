@@ -1,5 +1,6 @@
 """DESIGN §5 group commit, under the rules of DESIGN §2: a batch of joins, decisions and leaves
-committed at once must leave exactly what the same requests one at a time would."""
+committed at once (live.apply, the one entry point) must leave exactly what the same commands
+one at a time would, and each refusal is its own."""
 
 from typing import Any
 
@@ -12,65 +13,79 @@ from widget_server.domain.errors import (
     InvalidState,
     MissingField,
     NotFound,
+    StaleNotice,
     UnexpectedField,
     UnknownPurpose,
-    ValidationFailed,
 )
+from widget_server.domain.ledger import NOTICE_SERVED
 from widget_server.domain.models import DecisionEvent, Receipt
-from widget_server.services import decisions, group_commit
-from widget_server.services.decisions import DecisionRequest
-from widget_server.services.presence_batch import JoinRequest, LeaveRequest
+from widget_server.services import live
+
+EVENT_ID = "00000000-0000-4000-8000-000000000001"
 
 
-def decide_many(world: World, requests: list[DecisionRequest]) -> list[Any]:
+def apply(world: World, commands: list[Any]) -> live.Applied:
     with world.db.session() as s:
-        return decisions.decide_many(s, requests)
+        return live.apply(s, commands)
 
 
-def req(call: Lecture | str, pid: str, choices: Any, fields: Any = None,
-        event_id: Any = None) -> DecisionRequest:
+def decide(call: Lecture | str, pid: str, choices: Any, fields: Any = None,
+           event_id: str | None = None) -> live.Decide:
     call_id = call if isinstance(call, str) else call.call_id
-    return DecisionRequest(call_id, pid, new_event_id() if event_id is None else event_id,
-                           choices, fields)
+    return live.Decide(call_id, pid, event_id or new_event_id(), choices, fields or {})
+
+
+def join(lecture: Lecture, fields: Any = None, language: str = "en", resume: str | None = None
+         ) -> live.Join:
+    return live.Join(lecture.call_id, lecture.notice["content_hash"], fields or {}, language,
+                     resume)
+
+
+def kinds(outcomes: list[Any]) -> list[type]:
+    return [type(o) if isinstance(o, DomainError) else dict for o in outcomes]
+
+
+def choices_of(world: World, call_id: str) -> list[DecisionEvent]:
+    return [e for e in world.events(call_id) if e.purpose is not None]
 
 
 def test_a_batch_applies_each_decision_in_order_and_refuses_each_bad_one_alone(
         world: World, lecture: Lecture) -> None:
     ada, bob = lecture.join("Ada"), lecture.join("Bob")
-    outcomes = decide_many(world, [
-        req(lecture, ada, {"recording": "granted"}),
-        req(lecture, bob, {"service": "granted"}),                      # refused
-        req(lecture, ada, {"recording": "withdrawn"}),
-        req(lecture, bob, {"notes_email": "granted"}),                  # refused: no email
-        req(lecture, bob, {"transcript": "granted"}),                   # refused
-        req(lecture, bob, {"recording": "denied"}, fields={"email": CANARY_EMAIL}),  # refused
-        req(lecture, ada, {"recording": "granted"}),
-        req(lecture, bob, {"recording": "granted"}, event_id=""),       # refused
-        req(lecture, "p_nobody", {"recording": "granted"}),             # refused
+    applied = apply(world, [
+        decide(lecture, ada, {"recording": "granted"}),
+        decide(lecture, bob, {"service": "granted"}),                      # refused
+        decide(lecture, ada, {"recording": "withdrawn"}),
+        decide(lecture, bob, {"notes_email": "granted"}),                  # refused: no email
+        decide(lecture, bob, {"transcript": "granted"}),                   # refused
+        decide(lecture, bob, {"recording": "denied"}, {"email": CANARY_EMAIL}),  # refused
+        decide(lecture, ada, {"recording": "granted"}),
+        decide(lecture, "p_nobody", {"recording": "granted"}),             # refused
     ])
-    kinds = [type(o) if isinstance(o, DomainError) else dict for o in outcomes]
-    assert kinds == [dict, InvalidState, dict, MissingField, UnknownPurpose, UnexpectedField,
-                     dict, ValidationFailed, NotFound]
-    recorded = [o for o in outcomes if isinstance(o, dict)]
-    assert [o["receipt"]["seq"] for o in recorded] == [1, 2, 3]
-    assert [o["update"]["seq"] for o in recorded] == [3, 4, 5]  # after two joins
+    assert kinds(applied.outcomes) == [dict, InvalidState, dict, MissingField, UnknownPurpose,
+                                       UnexpectedField, dict, NotFound]
+    recorded = [o for o in applied.outcomes if isinstance(o, dict)]
+    # two joins wrote notice_served events 1 and 2
+    assert [o["receipt"]["seq"] for o in recorded] == [3, 4, 5]
+    updates = applied.updates[lecture.call_id]
+    assert [u["seq"] for u in updates] == [3, 4, 5]  # after two joins
     assert [o["state"]["recording"] for o in recorded] == ["granted", "withdrawn", "granted"]
-    events = world.events(lecture.call_id)
+    events = choices_of(world, lecture.call_id)
     assert [(e.seq, e.participant_id, e.state) for e in events] == [
-        (1, ada, "granted"), (2, ada, "withdrawn"), (3, ada, "granted")]
+        (3, ada, "granted"), (4, ada, "withdrawn"), (5, ada, "granted")]
     assert [o["receipt"]["hash"] for o in recorded] == [e.hash for e in events]
     assert world.states(bob)["recording"] == "pending"
     assert world.participant(bob).email is None
     assert lecture.gate()["blocking"] == [bob]
     assert world.verify().ok
-    assert world.updates_since(lecture.call_id, 2)["updates"] == [o["update"] for o in recorded]
+    assert world.updates_since(lecture.call_id, 2)["updates"] == updates
 
 
 def test_a_batch_of_one_participant_ends_in_the_last_state_sent(world: World,
                                                                 lecture: Lecture) -> None:
     pid = lecture.join()
     plan = ["granted", "withdrawn", "granted", "denied", "granted"]
-    outcomes = decide_many(world, [req(lecture, pid, {"recording": s}) for s in plan])
+    outcomes = apply(world, [decide(lecture, pid, {"recording": s}) for s in plan]).outcomes
     assert [o["state"]["recording"] for o in outcomes] == plan
     assert world.states(pid)["recording"] == "granted"
     assert lecture.roster()["summary"]["purposes"]["recording"] == {"granted": 1}
@@ -80,15 +95,16 @@ def test_a_batch_of_one_participant_ends_in_the_last_state_sent(world: World,
 def test_an_email_granted_and_withdrawn_in_one_batch_is_not_kept(world: World,
                                                                  lecture: Lecture) -> None:
     pid = lecture.join()
-    outcomes = decide_many(world, [
-        req(lecture, pid, {"notes_email": "granted"}, fields={"email": CANARY_EMAIL}),
-        req(lecture, pid, {"notes_email": "withdrawn"}),
-    ])
-    assert all(isinstance(o, dict) for o in outcomes)
+    outcomes = apply(world, [
+        decide(lecture, pid, {"notes_email": "granted"}, {"email": CANARY_EMAIL}),
+        decide(lecture, pid, {"notes_email": "withdrawn"}),
+    ]).outcomes
+    assert kinds(outcomes) == [dict, dict]
+    assert outcomes[1]["held"] == ["display_name"]
     assert world.participant(pid).email is None
-    outcomes = decide_many(world, [
-        req(lecture, pid, {"notes_email": "granted"}, fields={"email": CANARY_EMAIL}),
-        req(lecture, pid, {"recording": "granted"}),  # the email stays: notes_email granted
+    apply(world, [
+        decide(lecture, pid, {"notes_email": "granted"}, {"email": CANARY_EMAIL}),
+        decide(lecture, pid, {"recording": "granted"}),  # the email stays: notes_email granted
     ])
     assert world.participant(pid).email == CANARY_EMAIL
 
@@ -96,34 +112,35 @@ def test_an_email_granted_and_withdrawn_in_one_batch_is_not_kept(world: World,
 def test_a_repeated_event_id_in_one_batch_is_recorded_once(world: World,
                                                            lecture: Lecture) -> None:
     pid = lecture.join()
-    outcomes = decide_many(world, [
-        req(lecture, pid, {"recording": "granted"}, event_id="evt-1"),
-        req(lecture, pid, {"recording": "denied"}, event_id="evt-1"),
+    applied = apply(world, [
+        decide(lecture, pid, {"recording": "granted"}, event_id=EVENT_ID),
+        decide(lecture, pid, {"recording": "denied"}, event_id=EVENT_ID),
     ])
-    assert outcomes[0]["receipt"] == outcomes[1]["receipt"]
-    assert outcomes[1]["update"] is None
-    assert world.count(DecisionEvent) == 1 and world.count(Receipt) == 1
+    first, second = applied.outcomes
+    assert first["receipt"] == second["receipt"]
+    assert len(applied.updates[lecture.call_id]) == 1  # the repeat tells the hosts nothing
+    assert len(choices_of(world, lecture.call_id)) == 1 and world.count(Receipt) == 1
     assert world.states(pid)["recording"] == "granted"
     # and a later single retry gets the same receipt
-    again = lecture.decide(pid, {"recording": "granted"}, event_id="evt-1")
-    assert again["receipt"] == outcomes[0]["receipt"]
+    again = lecture.decide(pid, {"recording": "granted"}, event_id=EVENT_ID)
+    assert again["receipt"] == first["receipt"]
 
 
 def test_a_batch_spanning_calls_keeps_each_sequence_its_own(world: World,
                                                             lecture: Lecture) -> None:
     other = Lecture(world)
     ada, bob = lecture.join("Ada"), other.join("Bob")
-    outcomes = decide_many(world, [
-        req(lecture, ada, {"recording": "granted"}),
-        req(other, bob, {"recording": "granted"}),
-        req(lecture, ada, {"attendance": "objected"}),
-        req(other, ada, {"recording": "denied"}),                       # not of that call
-        req(other, bob, {"recording": "withdrawn", "attendance": "objected"}),
-    ])
+    outcomes = apply(world, [
+        decide(lecture, ada, {"recording": "granted"}),
+        decide(other, bob, {"recording": "granted"}),
+        decide(lecture, ada, {"attendance": "objected"}),
+        decide(other, ada, {"recording": "denied"}),                       # not of that call
+        decide(other, bob, {"recording": "withdrawn", "attendance": "objected"}),
+    ]).outcomes
     assert isinstance(outcomes[3], NotFound)
-    assert [e.seq for e in world.events(lecture.call_id)] == [1, 2]
-    assert [e.seq for e in world.events(other.call_id)] == [1, 2, 3]
-    assert outcomes[4]["receipt"]["seq"] == 3
+    assert [e.seq for e in world.events(lecture.call_id)] == [1, 2, 3]
+    assert [e.seq for e in world.events(other.call_id)] == [1, 2, 3, 4]
+    assert outcomes[4]["receipt"]["seq"] == 4
     assert world.verify().ok
 
 
@@ -132,10 +149,10 @@ def test_a_batch_on_an_ended_or_unknown_call_records_nothing(world: World,
     pid = lecture.join()
     lecture.end()
     before = world.footprint()
-    outcomes = decide_many(world, [req(lecture, pid, {"recording": "granted"}),
-                                   req("call_missing", pid, {"recording": "granted"})])
-    assert isinstance(outcomes[0], CallEnded)
-    assert isinstance(outcomes[1], NotFound)
+    outcomes = apply(world, [decide(lecture, pid, {"recording": "granted"}),
+                             decide("call_missing", pid, {"recording": "granted"}),
+                             join(lecture, {"display_name": "Late"})]).outcomes
+    assert kinds(outcomes) == [CallEnded, NotFound, CallEnded]
     assert world.footprint() == before
 
 
@@ -152,14 +169,16 @@ def test_a_batch_leaves_what_single_decisions_leave(world: World, size: int) -> 
         except DomainError as err:
             outcomes_single.append(err)
     outcomes_batched: list[Any] = []
-    requests = [req(batched, people[batched.call_id][who], choices) for who, choices in plan]
-    for start in range(0, len(requests), size):
-        outcomes_batched += decide_many(world, requests[start:start + size])
+    commands = [decide(batched, people[batched.call_id][who], choices) for who, choices in plan]
+    for start in range(0, len(commands), size):
+        outcomes_batched += apply(world, commands[start:start + size]).outcomes
     assert [type(o) for o in outcomes_batched] == [type(o) for o in outcomes_single]
-    shape = [(p["label"], p["present"], p["state"]) for p in batched.roster()["participants"]]
-    assert shape == [(p["label"], p["present"], p["state"])
+    shape = [(p["label"], p["present"], p["state"], p["blocking"])
+             for p in batched.roster()["participants"]]
+    assert shape == [(p["label"], p["present"], p["state"], p["blocking"])
                      for p in single.roster()["participants"]]
     assert batched.roster()["summary"] == single.roster()["summary"]
+
     def blocking_positions(call: Lecture) -> list[int]:
         return [people[call.call_id].index(pid) for pid in call.gate()["blocking"]]
 
@@ -169,29 +188,30 @@ def test_a_batch_leaves_what_single_decisions_leave(world: World, size: int) -> 
     assert world.verify().ok
 
 
-def apply(world: World, requests: list[Any]) -> list[Any]:
-    with world.db.session() as s:
-        return group_commit.apply(s, requests)
-
-
 def test_joins_in_one_batch_are_numbered_without_gaps_and_refusals_store_nothing(
         world: World, lecture: Lecture) -> None:
-    outcomes = apply(world, [
-        JoinRequest(lecture.call_id, {"display_name": "Ada"}, "de"),
-        JoinRequest(lecture.call_id, {"display_name": "Eve", "email": CANARY_EMAIL}, "en"),
-        JoinRequest(lecture.call_id, {}, "en"),
-        JoinRequest(lecture.call_id, {"display_name": "Bob"}, "fr"),
-        JoinRequest("call_missing", {"display_name": "Cy"}, "en"),
+    applied = apply(world, [
+        join(lecture, {"display_name": "Ada"}, "de"),
+        join(lecture, {"display_name": "Eve", "email": CANARY_EMAIL}),
+        join(lecture, {}),
+        join(lecture, {"display_name": "Bob"}, "fr"),
+        live.Join("call_missing", lecture.notice["content_hash"], {"display_name": "Cy"}),
+        live.Join(lecture.call_id, "sha256:" + "0" * 64, {"display_name": "Dee"}),
     ])
-    assert [type(o) if isinstance(o, DomainError) else dict for o in outcomes] == [
-        dict, UnexpectedField, MissingField, dict, NotFound]
-    ada, bob = outcomes[0], outcomes[3]
+    assert kinds(applied.outcomes) == [dict, UnexpectedField, MissingField, dict, NotFound,
+                                       StaleNotice]
+    ada, bob = applied.outcomes[0], applied.outcomes[3]
     assert (ada["notice"]["language"], bob["notice"]["language"]) == ("de", "en")
-    assert [ada["update"]["seq"], bob["update"]["seq"]] == [1, 2]
+    assert [u["seq"] for u in applied.updates[lecture.call_id]] == [1, 2]
     assert lecture.labels() == {ada["participant"]["id"]: "Ada",
                                 bob["participant"]["id"]: "Bob"}
     assert [world.participant(o["participant"]["id"]).number for o in (ada, bob)] == [1, 2]
     assert lecture.roster()["summary"]["purposes"]["recording"] == {"pending": 2}
+    # each join recorded which notice it was shown, in which language
+    served = world.events(lecture.call_id)
+    assert [(e.purpose, e.state, e.language, e.notice_hash) for e in served] == [
+        (None, NOTICE_SERVED, "de", lecture.notice["content_hash"]),
+        (None, NOTICE_SERVED, "en", lecture.notice["content_hash"])]
     # the resume secrets handed out in a batch work afterwards
     again = world.join(lecture.call_id, None, resume=ada["participant"]["resume"])
     assert again["participant"]["id"] == ada["participant"]["id"]
@@ -202,27 +222,42 @@ def test_joins_decisions_and_leaves_in_one_batch_apply_in_the_order_sent(
     first = world.join(lecture.call_id, {"display_name": "Ada"})
     ada, resume = first["participant"]["id"], first["participant"]["resume"]
     bob = lecture.join("Bob")
-    outcomes = apply(world, [
-        JoinRequest(lecture.call_id, None, "en", resume=resume),          # Ada's second tab
-        req(lecture, ada, {"recording": "granted"}),
-        req(lecture, bob, {"recording": "granted"}),
-        LeaveRequest(lecture.call_id, ada),                               # one tab closes
-        LeaveRequest(lecture.call_id, bob),
-        req(lecture, bob, {"recording": "withdrawn"}),                    # gone, still decides
-        JoinRequest(lecture.call_id, {"display_name": "Cy"}, "en"),
-        LeaveRequest(lecture.call_id, ada),                               # last tab closes
+    applied = apply(world, [
+        join(lecture, None, resume=resume),                                # Ada's second tab
+        decide(lecture, ada, {"recording": "granted"}),
+        decide(lecture, bob, {"recording": "granted"}),
+        live.Leave(lecture.call_id, ada),                                  # one tab closes
+        live.Leave(lecture.call_id, bob),
+        decide(lecture, bob, {"recording": "withdrawn"}),                  # gone, still decides
+        join(lecture, {"display_name": "Cy"}),
+        live.Leave(lecture.call_id, ada),                                  # last tab closes
     ])
+    outcomes = applied.outcomes
     assert not any(isinstance(o, DomainError) for o in outcomes), outcomes
     assert outcomes[0]["participant"]["id"] == ada
-    assert outcomes[3] == {"update": None}                                # Ada still present
-    seqs = [o["update"]["seq"] for o in outcomes if o.get("update")]
-    assert seqs == list(range(3, 3 + len(seqs)))
-    gates = [o["update"]["gate"]["recording_allowed"] for o in outcomes if o.get("update")]
-    # Ada back (Bob pending), Ada grants (Bob pending), Bob grants, Bob leaves, Bob withdraws
-    # while away, Cy joins (pending), Ada leaves (Cy pending)
+    updates = applied.updates[lecture.call_id]
+    # Ada back, Ada grants, Bob grants, (Ada's first tab: nothing), Bob leaves, Bob withdraws,
+    # Cy joins, Ada leaves
+    assert [u["kind"] for u in updates] == ["joined", "decision", "decision", "left",
+                                            "decision", "joined", "left"]
+    assert [u["seq"] for u in updates] == list(range(3, 3 + len(updates)))
+    gates = [u["gate"]["recording_allowed"] for u in updates]
     assert gates == [False, False, True, True, True, False, False]
     assert world.participant(ada).present is False and world.participant(ada).connections == 0
     assert world.states(bob)["recording"] == "withdrawn"
-    assert world.updates_since(lecture.call_id, 2)["updates"] == [
-        o["update"] for o in outcomes if o.get("update")]
+    assert world.updates_since(lecture.call_id, 2)["updates"] == updates
     assert world.verify().ok
+
+
+def test_a_blocking_participant_carries_since_when(world: World, lecture: Lecture) -> None:
+    """Hosts can tell since when someone holds recording up (a fact the server derives)."""
+    ada = lecture.join("Ada")
+    [person] = lecture.roster()["participants"]
+    assert person["blocking"] is True and person["blocking_since"] is not None
+    lecture.decide(ada, {"recording": "granted"})
+    [person] = lecture.roster()["participants"]
+    assert person["blocking"] is False and person["blocking_since"] is None
+    lecture.leave(ada)
+    lecture.decide(ada, {"recording": "withdrawn"})
+    [person] = lecture.roster()["participants"]
+    assert person["blocking"] is False  # not present: not holding anything up

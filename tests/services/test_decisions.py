@@ -16,7 +16,7 @@ from widget_server.domain.errors import (
     ValidationFailed,
 )
 from widget_server.domain.models import DecisionEvent, Receipt
-from widget_server.services import decisions
+from widget_server.sockets import payloads
 
 
 @pytest.mark.parametrize(("choices", "error", "named"), [
@@ -33,7 +33,8 @@ from widget_server.services import decisions
     ({"service": "informed"}, InvalidState, "service"),
     ({"recording": "withdrawn"}, InvalidState, "recording"),        # nothing granted yet
     ({"recording": "GRANTED"}, InvalidState, "recording"),
-    ({"recording": True}, InvalidState, "recording"),
+    # not text: refused at the edge (sockets/payloads.py) before any rule runs
+    ({"recording": True}, ValidationFailed, "recording"),
     ({"recording": "granted", "service": "granted"}, InvalidState, "service"),
     ({"transcript": "granted"}, UnknownPurpose, "transcript"),
     ({"recording": "granted", "transcript": "granted"}, UnknownPurpose, "transcript"),
@@ -61,7 +62,7 @@ def test_the_choices_each_basis_allows_are_recorded(world: World, lecture: Lectu
     assert world.states(pid) == {"recording": "denied", "notes_email": "pending",
                                  "attendance": "not_objected", "service": "informed"}
     assert [(e.purpose, e.state) for e in world.events(lecture.call_id)] == [
-        ("recording", "granted"), ("attendance", "objected"),
+        (None, "notice_served"), ("recording", "granted"), ("attendance", "objected"),
         ("attendance", "not_objected"), ("recording", "denied")]
 
 
@@ -164,14 +165,14 @@ def test_a_name_needed_only_by_consent_purposes_lives_exactly_while_one_is_grant
 def test_the_same_event_id_returns_the_same_receipt_and_records_nothing(
         world: World, lecture: Lecture) -> None:
     pid = lecture.join()
-    first = lecture.decide(pid, {"recording": "granted"}, event_id="evt-1")
+    first = lecture.decide(pid, {"recording": "granted"}, event_id="00000000-0000-4000-8000-000000000001")
     before = world.footprint()
-    again = lecture.decide(pid, {"recording": "granted"}, event_id="evt-1")
+    again = lecture.decide(pid, {"recording": "granted"}, event_id="00000000-0000-4000-8000-000000000001")
     assert again["receipt"] == first["receipt"]
     assert again["state"] == first["state"]
     assert again["update"] is None
     # even a retry carrying other choices gets the first answer, and records nothing
-    other = lecture.decide(pid, {"recording": "denied"}, event_id="evt-1")
+    other = lecture.decide(pid, {"recording": "denied"}, event_id="00000000-0000-4000-8000-000000000001")
     assert other["receipt"] == first["receipt"]
     assert world.footprint() == before
     assert world.states(pid)["recording"] == "granted"
@@ -179,54 +180,69 @@ def test_the_same_event_id_returns_the_same_receipt_and_records_nothing(
 
 def test_another_event_id_records_a_new_event(world: World, lecture: Lecture) -> None:
     pid = lecture.join()
-    first = lecture.decide(pid, {"recording": "granted"}, event_id="evt-1")
-    second = lecture.decide(pid, {"recording": "granted"}, event_id="evt-2")
+    first = lecture.decide(pid, {"recording": "granted"}, event_id="00000000-0000-4000-8000-000000000001")
+    second = lecture.decide(pid, {"recording": "granted"}, event_id="00000000-0000-4000-8000-000000000002")
     assert second["receipt"]["id"] != first["receipt"]["id"]
-    assert (first["receipt"]["seq"], second["receipt"]["seq"]) == (1, 2)
-    assert world.count(DecisionEvent) == 2 and world.count(Receipt) == 2
+    # seq 1 is the join's notice_served event
+    assert (first["receipt"]["seq"], second["receipt"]["seq"]) == (2, 3)
+    assert world.count(DecisionEvent) == 3 and world.count(Receipt) == 2
 
 
 def test_an_event_id_is_scoped_to_its_participant(world: World, lecture: Lecture) -> None:
     ada, bob = lecture.join("Ada"), lecture.join("Bob")
-    first = lecture.decide(ada, {"recording": "granted"}, event_id="evt-1")
-    bobs = lecture.decide(bob, {"recording": "denied"}, event_id="evt-1")
+    first = lecture.decide(ada, {"recording": "granted"}, event_id="00000000-0000-4000-8000-000000000001")
+    bobs = lecture.decide(bob, {"recording": "denied"}, event_id="00000000-0000-4000-8000-000000000001")
     assert bobs["receipt"]["id"] != first["receipt"]["id"]
     assert bobs["state"]["recording"] == "denied"
     assert world.states(bob)["recording"] == "denied"
-    assert world.count(DecisionEvent) == 2
+    assert world.count(DecisionEvent) == 4  # two notice_served, two decisions
 
 
-@pytest.mark.parametrize("event_id", [None, "", "x" * 65, 17])
-def test_an_event_id_is_required(world: World, lecture: Lecture, event_id: Any) -> None:
+@pytest.mark.parametrize("event_id", [
+    None, "", "x" * 65, 17, "evt-1", "ada.lovelace@example.org", "\ud800" * 36,
+    "00000000-0000-4000-8000-00000000000g", "{00000000-0000-4000-8000-000000000001}"])
+def test_an_event_id_is_a_uuid_never_free_text(world: World, lecture: Lecture,
+                                               event_id: Any) -> None:
+    """Free text must never reach the permanent ledger (an email was exported and survived
+    every purge), so an event_id is a UUID in canonical text form, or refused."""
     pid = lecture.join()
-    with pytest.raises(ValidationFailed) as caught, world.db.session() as s:
-        decisions.decide(s, lecture.call_id, pid, event_id=event_id,
-                         choices={"recording": "granted"})
-    assert "event_id" in caught.value.fields
-    assert world.count(DecisionEvent) == 0
+    before = world.footprint()
+    with pytest.raises(ValidationFailed) as caught:
+        payloads.decide_command(lecture.call_id, pid, {"event_id": event_id,
+                                                       "choices": {"recording": "granted"}})
+    assert list(caught.value.fields) == ["event_id"]
+    assert world.footprint() == before
+
+
+def test_an_event_id_is_stored_in_canonical_lower_case(world: World, lecture: Lecture) -> None:
+    pid = lecture.join()
+    lecture.decide(pid, {"recording": "granted"},
+                   event_id="A0000000-0000-4000-8000-00000000000B")
+    assert world.events(lecture.call_id)[-1].event_id == "a0000000-0000-4000-8000-00000000000b"
 
 
 def test_the_receipt_names_the_committed_ledger_event(world: World, lecture: Lecture) -> None:
     pid = lecture.join()
     result = lecture.decide(pid, {"recording": "granted", "notes_email": "granted"},
                             fields={"email": CANARY_EMAIL})
-    events = world.events(lecture.call_id)
+    served, *events = world.events(lecture.call_id)
+    assert (served.purpose, served.state, served.seq) == (None, "notice_served", 1)
     assert len(events) == 2
-    assert result["receipt"]["seq"] == events[-1].seq == 2
+    assert result["receipt"]["seq"] == events[-1].seq == 3
     assert result["receipt"]["hash"] == events[-1].hash
-    assert {e.event_id for e in events} == {events[0].event_id}
+    assert {e.event_id for e in events} == {events[0].event_id} != {served.event_id}
 
 
 def test_no_decision_on_an_ended_call(world: World, lecture: Lecture) -> None:
     pid = lecture.join()
-    early = lecture.decide(pid, {"recording": "granted"}, event_id="evt-1")
+    early = lecture.decide(pid, {"recording": "granted"}, event_id="00000000-0000-4000-8000-000000000001")
     lecture.end()
     before = world.footprint()
     with pytest.raises(CallEnded):
         lecture.decide(pid, {"recording": "withdrawn"})
     assert world.footprint() == before
     # a retry of an event recorded before the end still gets its receipt
-    assert lecture.decide(pid, {"recording": "granted"}, event_id="evt-1")["receipt"] == \
+    assert lecture.decide(pid, {"recording": "granted"}, event_id="00000000-0000-4000-8000-000000000001")["receipt"] == \
         early["receipt"]
 
 
@@ -237,7 +253,8 @@ def test_a_participant_of_another_call_is_not_found(world: World, lecture: Lectu
         world.decide(other["id"], pid, {"recording": "granted"})
     with pytest.raises(NotFound):
         world.decide(lecture.call_id, "p_nobody", {"recording": "granted"})
-    assert world.count(DecisionEvent) == 0
+    assert [e.state for e in world.events(lecture.call_id)] == ["notice_served"]
+    assert world.count(DecisionEvent) == 1
 
 
 @pytest.mark.parametrize("sequence", [
@@ -256,7 +273,8 @@ def test_decisions_in_sequence_end_in_the_last_state_sent(world: World, lecture:
     assert world.states(other)["recording"] == "pending"
     people = {p["id"]: p for p in lecture.roster()["participants"]}
     assert people[pid]["state"]["recording"] == final
-    assert [e.state for e in world.events(lecture.call_id)] == sequence
+    assert [e.state for e in world.events(lecture.call_id)
+            if e.purpose is not None] == sequence
     summary = world.get_call(lecture.org_id, lecture.call_id)["summary"]
     assert summary["purposes"]["recording"] == {final: 1, "pending": 1}
 

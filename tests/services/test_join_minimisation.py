@@ -26,11 +26,15 @@ def stored_counts(world: World) -> tuple[int, int, int, int]:
 
 def test_joining_needs_the_display_name_attendance_needs(world: World, lecture: Lecture) -> None:
     before = world.footprint()
-    for fields in (None, {}, {"display_name": ""}, {"display_name": None}):
+    for fields in (None, {}, {"display_name": ""}):
         with pytest.raises(MissingField) as caught:
             world.join(lecture.call_id, fields)
         assert caught.value.code == "missing_field"
         assert list(caught.value.fields) == ["display_name"]
+    # a value that is not text is refused at the edge (sockets/payloads.py), named
+    with pytest.raises(ValidationFailed) as invalid:
+        world.join(lecture.call_id, {"display_name": None})
+    assert list(invalid.value.fields) == ["display_name"]
     assert world.footprint() == before
 
 
@@ -71,7 +75,9 @@ def test_a_join_holds_exactly_the_fields_given_and_starts_with_nothing_pre_selec
     assert world.states(pid) == joined["state"]
     row = world.participant(pid)
     assert (row.display_name, row.email, row.phone) == ("Ada Lovelace", None, None)
-    assert world.count(DecisionEvent) == 0  # joining is not a decision
+    # joining is not a decision: its one ledger event records the notice served, no purpose
+    assert [(e.purpose, e.state) for e in world.events(lecture.call_id)] == [
+        (None, "notice_served")]
 
 
 @pytest.mark.parametrize("fields", [
@@ -133,7 +139,8 @@ def test_the_language_shown_is_the_language_recorded_with_each_decision(
         world: World, lecture: Lecture) -> None:
     pid = lecture.join(language="de-DE")
     lecture.decide(pid, {"recording": "granted"})
-    assert [e.language for e in world.events(lecture.call_id)] == ["de"]
+    assert [(e.state, e.language) for e in world.events(lecture.call_id)] == [
+        ("notice_served", "de"), ("granted", "de")]
 
 
 def test_the_resume_secret_brings_back_the_same_participant(world: World,
@@ -183,7 +190,7 @@ def test_no_request_metadata_has_a_place_to_be_stored(world: World) -> None:
     assert columns == {
         "participant": {"id", "call_id", "number", "display_name", "email", "phone",
                         "language", "channel", "resume_hash", "connections", "present",
-                        "gate_ok", "joined_at", "updated_at"},
+                        "gate_ok", "blocking_since", "joined_at", "updated_at"},
         "decision_event": {"id", "call_id", "seq", "event_id", "participant_id", "purpose",
                            "state", "notice_version", "notice_hash", "language", "channel",
                            "recorded_at", "prev_hash", "hash"},

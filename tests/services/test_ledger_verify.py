@@ -9,16 +9,17 @@ from sqlalchemy import select, text
 
 from tests.conftest import lecture_notice
 from tests.services.support import CANARY_EMAIL, CANARY_NAME, Lecture, World
-from widget_server.domain.hashing import GENESIS, chain_hash
+from widget_server.domain.ledger import GENESIS, chain_hash, ledger_fields
 from widget_server.domain.models import DecisionEvent
-from widget_server.services.decisions import ledger_fields
 
 CONTRACT_ITEM_KEYS = {"seq", "event_id", "participant_id", "purpose", "state", "notice_version",
                       "notice_hash", "language", "channel", "recorded_at", "prev_hash", "hash"}
 
 
 def interleaved(world: World) -> tuple[Lecture, str, str]:
-    """Two calls of one organisation whose decisions alternate: 5 events in A, 4 in B."""
+    """Two calls of one organisation whose decisions alternate: 6 events in A, 5 in B (each
+    starting with the join's notice_served). A ends with attendance objected and recording
+    denied, so Ada's name is erased: a new grant of recording must bring it again."""
     a = Lecture(world)
     b_call = world.open_call(a.org_id, a.notice["id"], title="Lecture B")["id"]
     pa = a.join("Ada")
@@ -43,8 +44,8 @@ def independent_hash(prev: str, item: dict[str, Any], call_id: str) -> str:
 
 def test_each_call_has_its_own_gap_free_sequence(world: World) -> None:
     a, b_call, _ = interleaved(world)
-    assert [e.seq for e in world.events(a.call_id)] == [1, 2, 3, 4, 5]
-    assert [e.seq for e in world.events(b_call)] == [1, 2, 3, 4]
+    assert [e.seq for e in world.events(a.call_id)] == [1, 2, 3, 4, 5, 6]
+    assert [e.seq for e in world.events(b_call)] == [1, 2, 3, 4, 5]
 
 
 def test_each_event_chains_to_the_previous_one(world: World) -> None:
@@ -64,16 +65,20 @@ def test_each_event_records_the_notice_version_hash_language_and_channel(world: 
     content = lecture_notice()
     content["purposes"][0]["retention_days"] = 60
     v2 = world.publish_version(a.org_id, a.notice["id"], content)
-    a.decide(pa, {"recording": "granted"})  # the call stays on version 1
+    a.decide(pa, {"recording": "granted"},  # the call stays on version 1
+             fields={"display_name": "Ada"})
     c_call = world.open_call(a.org_id, a.notice["id"], title="Lecture C")["id"]
     pc = world.join(c_call, {"display_name": "Cy"}, language="de")["participant"]["id"]
     world.decide(c_call, pc, {"recording": "granted"})
     for item in world.decisions_page(a.call_id)["items"]:
         assert (item["notice_version"], item["notice_hash"]) == (1, a.notice["content_hash"])
         assert (item["language"], item["channel"]) == ("en", "widget")
-    [c_item] = world.decisions_page(c_call)["items"]
-    assert (c_item["notice_version"], c_item["notice_hash"]) == (2, v2["content_hash"])
-    assert c_item["language"] == "de"
+    c_items = world.decisions_page(c_call)["items"]
+    assert [(i["purpose"], i["state"]) for i in c_items] == [
+        (None, "notice_served"), ("recording", "granted")]
+    for c_item in c_items:
+        assert (c_item["notice_version"], c_item["notice_hash"]) == (2, v2["content_hash"])
+        assert c_item["language"] == "de"
     assert world.decisions_page(b_call)["items"][-1]["channel"] == "api"
 
 
@@ -83,7 +88,7 @@ def test_ledger_items_hold_the_contracts_fields_and_no_personal_data(world: Worl
     call.decide(pid, {"notes_email": "granted", "recording": "granted"},
                 fields={"email": CANARY_EMAIL})
     items = world.decisions_page(call.call_id)["items"]
-    assert [set(i) for i in items] == [CONTRACT_ITEM_KEYS] * 2
+    assert [set(i) for i in items] == [CONTRACT_ITEM_KEYS] * 3
     assert {i["participant_id"] for i in items} == {pid}
     dumped = json.dumps(items, default=str)
     assert CANARY_NAME not in dumped and CANARY_EMAIL not in dumped
@@ -92,8 +97,8 @@ def test_ledger_items_hold_the_contracts_fields_and_no_personal_data(world: Worl
 def test_an_intact_ledger_verifies(world: World) -> None:
     _, b_call, _ = interleaved(world)
     verdict = world.verify()
-    assert (verdict.ok, verdict.calls, verdict.events) == (True, 2, 9)
-    assert world.verify(b_call).ok and world.verify(b_call).events == 4
+    assert (verdict.ok, verdict.calls, verdict.events) == (True, 2, 11)
+    assert world.verify(b_call).ok and world.verify(b_call).events == 5
 
 
 def test_an_empty_ledger_verifies(world: World, lecture: Lecture) -> None:
@@ -125,8 +130,8 @@ def _delete_middle(world: World, call_id: str) -> int:
 
 
 def _delete_last(world: World, call_id: str) -> int:
-    world.sql("DELETE FROM decision_event WHERE call_id = :c AND seq = 5", c=call_id)
-    return 5
+    world.sql("DELETE FROM decision_event WHERE call_id = :c AND seq = 6", c=call_id)
+    return 6
 
 
 def _swap(world: World, call_id: str) -> int:
@@ -179,20 +184,20 @@ def test_decisions_are_paged_oldest_first_with_a_cursor(world: World) -> None:
     assert [i["seq"] for i in first["items"]] == [1, 2] and first["next"] == "2"
     second = world.decisions_page(a.call_id, after=int(first["next"]), limit=2)
     assert [i["seq"] for i in second["items"]] == [3, 4] and second["next"] == "4"
-    last = world.decisions_page(a.call_id, after=int(second["next"]), limit=2)
-    assert [i["seq"] for i in last["items"]] == [5] and last["next"] is None
-    exact = world.decisions_page(a.call_id, after=0, limit=5)
-    assert len(exact["items"]) == 5 and exact["next"] is None
-    assert world.decisions_page(a.call_id, after=5)["items"] == []
+    last = world.decisions_page(a.call_id, after=int(second["next"]), limit=3)
+    assert [i["seq"] for i in last["items"]] == [5, 6] and last["next"] is None
+    exact = world.decisions_page(a.call_id, after=0, limit=6)
+    assert len(exact["items"]) == 6 and exact["next"] is None
+    assert world.decisions_page(a.call_id, after=6)["items"] == []
     whole = world.decisions_page(a.call_id)
-    assert [i["seq"] for i in whole["items"]] == [1, 2, 3, 4, 5] and whole["next"] is None
+    assert [i["seq"] for i in whole["items"]] == [1, 2, 3, 4, 5, 6] and whole["next"] is None
     assert first["items"] + second["items"] + last["items"] == whole["items"]
 
 
 def test_the_ledger_is_never_rewritten_by_later_decisions(world: World) -> None:
     a, _, pa = interleaved(world)
     before = [(i["seq"], i["hash"]) for i in world.decisions_page(a.call_id)["items"]]
-    a.decide(pa, {"recording": "granted"})
+    a.decide(pa, {"recording": "granted"}, fields={"display_name": "Ada"})
     a.leave(pa)
     a.end()
     after = [(i["seq"], i["hash"]) for i in world.decisions_page(a.call_id)["items"]]

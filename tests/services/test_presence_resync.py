@@ -8,7 +8,9 @@ from widget_server.services import roster
 
 
 def busy_call(lecture: Lecture) -> list[dict]:
-    """Joins, decisions and leaves of three people; returns the updates as they were sent."""
+    """Joins, decisions and leaves of three people; returns the updates as they were sent.
+    Cy objects to attendance and denies recording: no applying purpose needs Cy's name any
+    more, so it is erased then, and every later view of Cy (roster, replay) is a pseudonym."""
     sent = []
     ids = []
     for name in ("Ada", "Bob", "Cy"):
@@ -36,8 +38,11 @@ def test_updates_are_numbered_consecutively_across_kinds(lecture: Lecture) -> No
 def test_an_idempotent_retry_or_refused_request_does_not_number_an_update(
         world: World, lecture: Lecture) -> None:
     pid = lecture.join()
-    lecture.decide(pid, {"recording": "granted"}, event_id="evt-1")
-    lecture.decide(pid, {"recording": "granted"}, event_id="evt-1")
+    event_id = "00000000-0000-4000-8000-000000000001"
+    lecture.decide(pid, {"recording": "granted"}, event_id=event_id)
+    lecture.decide(pid, {"recording": "granted"}, event_id=event_id)
+    with pytest.raises(DomainError):
+        lecture.decide(pid, {"recording": "denied"}, event_id="evt-1")  # not a UUID
     with pytest.raises(DomainError):
         lecture.decide(pid, {"service": "granted"})
     with pytest.raises(DomainError):
@@ -50,9 +55,14 @@ def test_an_idempotent_retry_or_refused_request_does_not_number_an_update(
 def test_updates_since_returns_exactly_the_later_ones_in_order(
         world: World, lecture: Lecture, since: int) -> None:
     sent = busy_call(lecture)
+    cy = sent[2]["participant"]["id"]
+    assert sent[2]["participant"]["label"] == "Cy"  # sent while the name was held
+    # Labels are rendered from the name held when an update is read: Cy's is erased now.
+    expected = [{**u, "participant": {**u["participant"], "label": "Participant 3"}}
+                if u.get("participant", {}).get("id") == cy else u for u in sent]
     replay = world.updates_since(lecture.call_id, since)
     assert "roster" not in replay
-    assert replay["updates"] == sent[since:]
+    assert replay["updates"] == expected[since:]
 
 
 def test_a_host_that_is_up_to_date_gets_nothing(world: World, lecture: Lecture) -> None:
@@ -89,7 +99,8 @@ def test_the_roster_is_the_true_state(world: World, lecture: Lecture) -> None:
         ("attendance", "Attendance list", False), ("service", "Running the call", False)]
     people = snapshot["participants"]
     assert [(p["label"], p["present"], p["channel"]) for p in people] == [
-        ("Ada", False, "widget"), ("Bob", False, "widget"), ("Cy", True, "widget")]
+        ("Ada", False, "widget"), ("Bob", False, "widget"),
+        ("Participant 3", True, "widget")]  # Cy's name was erased by the objection
     assert [p["state"]["recording"] for p in people] == ["granted", "pending", "denied"]
     assert people[2]["state"]["attendance"] == "objected"
     assert snapshot["summary"] == {"present": 1, "purposes": {

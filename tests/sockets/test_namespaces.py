@@ -1,38 +1,14 @@
 """The namespaces in-process, in threading mode, through Flask-SocketIO's test client."""
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
-from tests.conftest import SECRET, lecture_notice
-from widget_server import create_app
 from widget_server.domain.models import Base
 from widget_server.realtime import socketio
-from widget_server.services import calls, notices, organisations
-
-
-@pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    application = create_app({"DATABASE_URL": database_url, "SECRET_KEY": SECRET,
-                              "ASYNC_MODE": "threading", "INSTANCE_PATH": str(tmp_path)})
-    Base.metadata.create_all(application.extensions["widget_db"].engine)
-    yield application
-    application.extensions["widget_db"].dispose()
-
-
-@pytest.fixture
-def call(app: Flask) -> dict[str, Any]:
-    db = app.extensions["widget_db"]
-    with db.session() as s:
-        org, _ = organisations.create_organisation(s, "Org", ["https://meet.example.org"])
-    with db.session() as s:
-        notice = notices.publish_notice(s, org, lecture_notice())
-    with db.session() as s:
-        return calls.open_call(s, org, SECRET, title="T", notice_id=notice["id"])
 
 
 def participant(app: Flask, call: dict[str, Any]) -> Any:
@@ -46,16 +22,26 @@ def emit(client: Any, event: str, data: Any, namespace: str = "/participant") ->
     return client.emit(event, data, namespace=namespace, callback=True)
 
 
+def join(client: Any, fields: Any = None, language: str = "en", **extra: Any) -> Any:
+    """As the widget joins: read the notice first, then say which one was shown."""
+    shown = emit(client, "notice", {"language": language})
+    assert shown["ok"], shown
+    return emit(client, "join", {"fields": fields, "language": language,
+                                 "seen": {"notice_hash": shown["notice"]["content_hash"]},
+                                 **extra})
+
+
 def test_deciding_before_joining_is_refused(app: Flask, call: dict[str, Any]) -> None:
     client = participant(app, call)
-    answer = emit(client, "decide", {"event_id": "e", "choices": {"recording": "granted"}})
+    answer = emit(client, "decide", {"event_id": str(uuid.uuid4()),
+                                     "choices": {"recording": "granted"}})
     assert answer["ok"] is False and answer["error"]["code"] == "not_joined"
 
 
 def test_joining_twice_on_one_connection_is_refused(app: Flask, call: dict[str, Any]) -> None:
     client = participant(app, call)
-    assert emit(client, "join", {"fields": {"display_name": "A"}})["ok"]
-    answer = emit(client, "join", {"fields": {"display_name": "A"}})
+    assert join(client, {"display_name": "A"})["ok"]
+    answer = join(client, {"display_name": "A"})
     assert answer["error"]["code"] == "already_joined"
 
 
@@ -67,11 +53,10 @@ def test_a_payload_that_is_not_an_object_is_refused(app: Flask, call: dict[str, 
 
 
 def test_a_refused_join_names_the_field_and_the_code(app: Flask, call: dict[str, Any]) -> None:
-    answer = emit(participant(app, call), "join",
-                  {"fields": {"display_name": "A", "email": "a@example.org"}})
+    answer = join(participant(app, call), {"display_name": "A", "email": "a@example.org"})
     assert answer["error"]["code"] == "unexpected_field"
     assert "email" in answer["error"]["fields"]
-    missing = emit(participant(app, call), "join", {"fields": {}})
+    missing = join(participant(app, call), {})
     assert missing["error"]["code"] == "missing_field"
     assert "display_name" in missing["error"]["fields"]
 
@@ -79,13 +64,15 @@ def test_a_refused_join_names_the_field_and_the_code(app: Flask, call: dict[str,
 def test_a_decision_is_acknowledged_with_state_and_receipt(app: Flask, call: dict[str, Any]
                                                           ) -> None:
     client = participant(app, call)
-    joined = emit(client, "join", {"fields": {"display_name": "A"}, "language": "de"})
+    joined = join(client, {"display_name": "A"}, "de")
     assert joined["notice"]["language"] == "de"
+    assert joined["held"] == ["display_name"]
     assert joined["notice"]["purposes"][0]["title"] == "Diese Sitzung aufzeichnen"
     answer = emit(client, "decide", {"event_id": str(uuid.uuid4()),
                                      "choices": {"recording": "granted"}})
     assert answer["ok"] and answer["state"]["recording"] == "granted"
-    assert answer["receipt"]["seq"] == 1 and answer["receipt"]["hash"].startswith("sha256:")
+    # seq 1 is the join's notice_served event
+    assert answer["receipt"]["seq"] == 2 and answer["receipt"]["hash"].startswith("sha256:")
     wrong = emit(client, "decide", {"event_id": str(uuid.uuid4()),
                                     "choices": {"service": "granted"}})
     assert wrong["error"]["code"] == "invalid_state"
@@ -94,7 +81,7 @@ def test_a_decision_is_acknowledged_with_state_and_receipt(app: Flask, call: dic
 def test_a_host_gets_the_roster_and_resyncs(app: Flask, call: dict[str, Any]) -> None:
     host = socketio.test_client(app, namespace="/host", auth={"token": call["host_token"]})
     client = participant(app, call)
-    emit(client, "join", {"fields": {"display_name": "A"}})
+    join(client, {"display_name": "A"})
     received = host.get_received("/host")
     assert received[0]["name"] == "roster"
     answer = emit(host, "resync", {"since": 0}, namespace="/host")
@@ -107,3 +94,84 @@ def test_a_host_token_cannot_emit_as_a_participant(app: Flask, call: dict[str, A
     client = socketio.test_client(app, namespace="/participant",
                                   auth={"token": call["host_token"]})
     assert not client.is_connected("/participant")
+
+
+def test_the_notice_can_be_read_before_joining_and_stores_nothing(
+        app: Flask, call: dict[str, Any]) -> None:
+    before = _rows(app)
+    shown = emit(participant(app, call), "notice", {"language": "de"})
+    assert shown["ok"] and shown["notice"]["language"] == "de"
+    assert shown["languages"] == ["de", "en"]
+    assert shown["join_fields"] == ["display_name"]
+    assert shown["notice"]["controller"]["name"] == "Example University"
+    grants = {p["key"]: p["grant_fields"] for p in shown["notice"]["purposes"]}
+    assert grants == {"recording": [], "notes_email": ["email"], "attendance": [],
+                      "service": []}
+    assert shown["notice"]["content_hash"] == call["notice"]["content_hash"]
+    assert emit(participant(app, call), "notice", None)["notice"]["language"] == "en"
+    assert _rows(app) == before
+
+
+def test_a_join_naming_another_notice_is_stale_and_stores_nothing(
+        app: Flask, call: dict[str, Any]) -> None:
+    before = _rows(app)
+    client = participant(app, call)
+    stale = emit(client, "join", {"fields": {"display_name": "A"},
+                                  "seen": {"notice_hash": "sha256:" + "1" * 64}})
+    assert stale["error"]["code"] == "stale_notice"
+    unsaid = emit(client, "join", {"fields": {"display_name": "A"}})
+    assert unsaid["error"]["code"] == "validation_failed" and "seen" in unsaid["error"]["fields"]
+    assert _rows(app) == before
+
+
+POISON = {"surrogate": "a\ud800b", "nul": "a\x00b", "huge": "x" * 1_000_000}
+
+
+@pytest.mark.parametrize("kind", sorted(POISON))
+@pytest.mark.parametrize("where", ["display_name", "language", "seen", "event_id", "email",
+                                   "choice_key", "choice_state"])
+def test_a_value_no_database_can_store_is_refused_alone_naming_its_field(
+        app: Flask, call: dict[str, Any], kind: str, where: str) -> None:
+    """Checked at the edge, on SQLite and PostgreSQL alike, before it can reach a shared
+    batch: refused on its own with validation_failed naming the field; nothing stored."""
+    bad = POISON[kind]
+    client = participant(app, call)
+    if where in ("display_name", "language", "seen"):
+        before = _rows(app)
+        data = {"fields": {"display_name": "Ada"}, "language": "en",
+                "seen": {"notice_hash": call["notice"]["content_hash"]}}
+        if where == "display_name":
+            data["fields"]["display_name"] = bad
+        elif where == "language":
+            data["language"] = bad
+        else:
+            data["seen"]["notice_hash"] = bad
+        answer = emit(client, "join", data)
+        named = {"display_name": "display_name", "language": "language",
+                 "seen": "seen.notice_hash"}[where]
+    else:
+        assert join(client, {"display_name": "Ada"})["ok"]
+        before = _rows(app)
+        data = {"event_id": str(uuid.uuid4()), "choices": {"notes_email": "granted"},
+                "fields": {"email": "ada@example.org"}}
+        if where == "event_id":
+            data["event_id"] = bad
+        elif where == "email":
+            data["fields"]["email"] = bad
+        elif where == "choice_key":
+            data["choices"] = {bad: "granted"}
+        else:
+            data["choices"] = {"notes_email": bad}
+        answer = emit(client, "decide", data)
+        named = {"event_id": "event_id", "email": "email", "choice_key": "choices",
+                 "choice_state": "notes_email"}[where]
+    assert answer["ok"] is False and answer["error"]["code"] == "validation_failed", answer
+    assert list(answer["error"]["fields"]) == [named]
+    assert _rows(app) == before
+
+
+def _rows(app: Flask) -> dict[str, list[tuple[Any, ...]]]:
+    with app.extensions["widget_db"].read_session() as s:
+        return {table.name: [tuple(r) for r in s.execute(
+                    select(table).order_by(*table.primary_key.columns)).all()]
+                for table in Base.metadata.sorted_tables}

@@ -54,6 +54,24 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class StaleNotice(DomainError):
+    code = "stale_notice"
+    status = 409
+    title = "Notice changed"
+
+
+class CallFull(DomainError):
+    code = "call_full"
+    status = 409
+    title = "Call full"
+
+
+class CommitFailed(DomainError):
+    code = "commit_failed"
+    status = 503
+    title = "Not recorded"
+
+
 class AlreadyJoined(DomainError):
     code = "already_joined"
     status = 409
@@ -86,3 +104,13 @@ class WrongCall(Unauthorized):
 
 class WrongRole(Unauthorized):
     code = "wrong_role"
+
+
+class ForeignOrigin(Unauthorized):
+    code = "origin_not_allowed"
+    status = 403
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    status = 429

@@ -34,6 +34,8 @@ ALLOWED_CHOICES: dict[LawfulBasis, frozenset[str]] = {
 }
 
 GRANTED = "granted"
+OBJECTED = "objected"
+NOT_OBJECTED = "not_objected"
 ALL_STATES = ("pending", "granted", "denied", "withdrawn", "not_objected", "objected", INFORMED)
 
 

@@ -124,6 +124,9 @@ class Participant(Base):
     connections: Mapped[int] = mapped_column(default=0)
     present: Mapped[bool] = mapped_column(Boolean, default=False)
     gate_ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Since when this participant has been holding recording up (present and not letting it
+    # run); None when not blocking. Shown to hosts, who may otherwise wait without knowing.
+    blocking_since: Mapped[datetime | None]
     joined_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -157,7 +160,8 @@ class DecisionEvent(Base):
     seq: Mapped[int]
     event_id: Mapped[str] = mapped_column(String(64))
     participant_id: Mapped[str] = mapped_column(String(40))
-    purpose: Mapped[str] = mapped_column(String(64))
+    # None for events that are not a choice of one purpose (notice_served).
+    purpose: Mapped[str | None] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(16))
     notice_version: Mapped[int]
     notice_hash: Mapped[str] = mapped_column(String(80))

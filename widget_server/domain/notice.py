@@ -77,17 +77,6 @@ def purposes_of(content: dict[str, Any]) -> list[Purpose]:
     ]
 
 
-def fields_at_join(purposes: list[Purpose]) -> frozenset[str]:
-    """Data a participant gives when joining: what the non-consent purposes need."""
-    return frozenset().union(*(p.data for p in purposes if not p.is_consent))
-
-
-def fields_to_keep(purposes: list[Purpose], states: dict[str, str]) -> frozenset[str]:
-    """Data a participant may hold now: needed at join, or by a consent purpose now granted."""
-    granted = (p.data for p in purposes if p.is_consent and states.get(p.key) == "granted")
-    return fields_at_join(purposes).union(*granted)
-
-
 def languages_of(content: dict[str, Any]) -> list[str]:
     return sorted({lang for p in content["purposes"] for lang in p["text"]})
 

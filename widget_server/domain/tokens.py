@@ -32,6 +32,8 @@ def read(secret_key: str, token: object, role: str) -> CallToken:
     """Verify the signature and role. Whether the call still accepts it is `check_life`'s job."""
     if not isinstance(token, str) or not token or len(token) > 512:
         raise InvalidToken("A call token is required.")
+    if not token.isascii():  # tokens are URL-safe ASCII; a lone surrogate cannot even be encoded
+        raise InvalidToken("The token is not valid.")
     try:
         payload = URLSafeSerializer(secret_key, salt=_SALT).loads(token)
     except BadSignature:

@@ -39,10 +39,10 @@ class HostFeed:
         # Under eventlet this is a green lock (the entry point monkey-patches threading).
         self._lock = threading.Lock()
 
-    def publish(self, call_id: str, update: dict[str, Any] | None) -> None:
-        """Send a committed update to the call's hosts (None, as from a retry, sends nothing)."""
-        if update is not None:
-            self.publish_many(call_id, [update])
+    def announce_call_ended(self, call_id: str) -> None:
+        """Tell the call's participants it has ended (after the commit that ended it)."""
+        self.io.emit("call_ended", {"call_id": call_id}, to=participant_room(call_id),
+                     namespace=PARTICIPANT_NAMESPACE)
 
     def publish_many(self, call_id: str, updates: list[dict[str, Any]]) -> None:
         """Send updates committed together, in order, as one message."""
@@ -55,7 +55,8 @@ class HostFeed:
             now = time.monotonic()
             send_now = self.window <= 0 or now - self._last_sent.get(call_id, 0.0) >= self.window
             if send_now:
-                self._last_sent[call_id] = now
+                if self.window > 0:  # without a window nothing is spaced: nothing to remember
+                    self._last_sent[call_id] = now
             else:
                 self._pending[call_id] = list(updates)
         if send_now:

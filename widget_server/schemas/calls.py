@@ -116,10 +116,21 @@ class GateOut(StrictSchema):
         "description": "The call's update sequence number this answer reflects."})
 
 
+class RosterPurpose(StrictSchema):
+    """A column of the host's roster."""
+
+    key = fields.String(required=True)
+    title = fields.String(required=True, metadata={
+        "description": "In the notice's default language."})
+    lawful_basis = fields.String(required=True)
+    gates_recording = fields.Boolean(required=True)
+
+
 class RosterCall(StrictSchema):
     id = fields.String(required=True)
     title = fields.String(required=True)
     status = fields.String(required=True)
+    purposes = fields.List(fields.Nested(RosterPurpose), required=True)
 
 
 class RosterParticipant(StrictSchema):
@@ -131,6 +142,11 @@ class RosterParticipant(StrictSchema):
     state = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
                         metadata={"description": "Purpose key → state."})
     updated_at = fields.String(required=True, metadata={"format": "date-time"})
+    blocking = fields.Boolean(required=True, metadata={
+        "description": "Present and holding recording up (not letting it run)."})
+    blocking_since = fields.String(required=True, allow_none=True, metadata={
+        "format": "date-time", "description": "Since when this participant has been holding "
+                                              "recording up; null when not blocking."})
 
 
 class RosterOut(StrictSchema):
@@ -149,7 +165,8 @@ class DecisionOut(StrictSchema):
     seq = fields.Integer(required=True)
     event_id = fields.String(required=True)
     participant_id = fields.String(required=True)
-    purpose = fields.String(required=True)
+    purpose = fields.String(required=True, allow_none=True, metadata={
+        "description": "Null for a join's notice_served event (the notice shown)."})
     state = fields.String(required=True)
     notice_version = fields.Integer(required=True)
     notice_hash = fields.String(required=True)

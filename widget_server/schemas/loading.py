@@ -10,6 +10,7 @@ Two changes from webargs' defaults:
 """
 
 import json
+import re
 from typing import Any
 
 from flask import Request
@@ -22,13 +23,41 @@ class RequestParser(FlaskParser):
 
     def _raw_load_json(self, req: Request) -> Any:
         try:
-            return super()._raw_load_json(req)
+            data = super()._raw_load_json(req)
         except RecursionError:
             abort(400, messages={"json": ["Invalid JSON body: nested too deeply."]})
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise  # webargs answers these itself (400, or "missing" for an empty body)
         except ValueError:
             abort(400, messages={"json": ["Invalid JSON body: a number is too large."]})
+        where = lone_surrogate(data)
+        if where is not None:
+            # JSON may escape half of a UTF-16 pair ("\ud800"); no text can hold it, so it
+            # would fail later, when stored, as a 500.
+            abort(422, messages={"json": {where or "_": [
+                "Contains a lone surrogate (\\ud800-\\udfff), which is not valid Unicode."]}})
+        return data
 
 
+def lone_surrogate(value: Any, path: str = "") -> str | None:
+    """The dotted path of the first string (key or value) holding a lone surrogate, or None."""
+    if isinstance(value, str):
+        return path if _SURROGATE.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if _SURROGATE.search(str(key)):
+                return path or "_"
+            found = lone_surrogate(item, here)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = lone_surrogate(item, f"{path}.{index}" if path else str(index))
+            if found is not None:
+                return found
+    return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 REQUEST_PARSER = RequestParser()

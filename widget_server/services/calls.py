@@ -3,15 +3,16 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from widget_server.domain import tokens
 from widget_server.domain.errors import NotFound, ValidationFailed
-from widget_server.domain.hashing import GENESIS
 from widget_server.domain.ids import new_id, utcnow
-from widget_server.domain.models import Call, Notice, NoticeVersion, Organisation, Participant
-from widget_server.services.call_state import gate, lock_call, record_update, summary
+from widget_server.domain.ledger import GENESIS
+from widget_server.domain.models import Call, Notice, NoticeVersion, Organisation
+from widget_server.services import live
+from widget_server.services.roster import gate, summary
 
 
 def open_call(
@@ -44,25 +45,14 @@ def open_call(
     return view
 
 
-def end_call(session: Session, organisation_id: str, call_id: str) -> dict[str, Any]:
-    """End the call: nobody can join or decide any more, everyone leaves, retention starts.
-
-    Commits once; ending an ended call changes nothing. Returns the call and, when it was
-    open until now, the host update to send (else None under "update").
-    """
+def end_call(session: Session, organisation_id: str, call_id: str
+             ) -> tuple[dict[str, Any], live.Applied]:
+    """End the call through the live write path: nobody can join or decide any more, everyone
+    leaves, retention starts. Commits once; ending an ended call changes nothing. Returns the
+    call and what was applied (the host update and the end, to announce after the commit)."""
     _own_call(session, organisation_id, call_id)
-    call = lock_call(session, call_id)
-    if call.status == "ended":
-        session.rollback()
-        return {"call": get_call(session, organisation_id, call_id), "update": None}
-    now = utcnow()
-    call.status, call.ended_at = "ended", now
-    session.execute(update(Participant).where(Participant.call_id == call.id)
-                    .values(present=False, connections=0))
-    call.present_count = call.blocking_count = 0
-    event = record_update(session, call, "call_ended", None, None, now)
-    session.commit()
-    return {"call": get_call(session, organisation_id, call_id), "update": event}
+    _, applied = live.apply_one(session, live.EndCall(call_id))
+    return get_call(session, organisation_id, call_id), applied
 
 
 def get_call(session: Session, organisation_id: str, call_id: str) -> dict[str, Any]:
@@ -81,25 +71,26 @@ def list_calls(session: Session, organisation_id: str, status: str | None = None
     return [_call_view(call, version) for call, version in session.execute(query).all()]
 
 
-def issue_tokens(secret_key: str, call_id: str) -> dict[str, str]:
-    return {"widget_token": tokens.issue(secret_key, call_id, tokens.WIDGET),
-            "host_token": tokens.issue(secret_key, call_id, tokens.HOST)}
-
-
-def admit(session: Session, secret_key: str, token: object, role: str,
-          now: datetime | None = None) -> str:
-    """The call a token admits its holder to, in its role; raises a coded error otherwise."""
-    claim = tokens.read(secret_key, token, role)
-    tokens.check_life(role, ended_at(session, claim.call_id), now or utcnow())
-    return claim.call_id
-
-
 def ended_at(session: Session, call_id: str) -> datetime | None:
     """When the call ended (None while open); NotFound if there is no such call."""
     row = session.execute(select(Call.ended_at).where(Call.id == call_id)).first()
     if row is None:
         raise NotFound("The call of this token does not exist.")
     return row[0]
+
+
+def issue_tokens(secret_key: str, call_id: str) -> dict[str, str]:
+    """Fresh widget and host tokens for a call (the demo prints them again on each start)."""
+    return {"widget_token": tokens.issue(secret_key, call_id, tokens.WIDGET),
+            "host_token": tokens.issue(secret_key, call_id, tokens.HOST)}
+
+
+def organisation_of(session: Session, call_id: str) -> str:
+    """The organisation a call belongs to (it never changes); NotFound if there is no call."""
+    owner = session.scalar(select(Call.organisation_id).where(Call.id == call_id))
+    if owner is None:
+        raise NotFound(f"No call {call_id}.")
+    return str(owner)
 
 
 def embed_origins(session: Session, call_id: str) -> list[str]:
@@ -110,14 +101,6 @@ def embed_origins(session: Session, call_id: str) -> list[str]:
     if origins is None:
         raise NotFound(f"No call {call_id}.")
     return list(origins)
-
-
-def host_view(session: Session, call_id: str) -> dict[str, Any]:
-    """The call as its hosts see it (no tokens)."""
-    call = session.get(Call, call_id)
-    if call is None:
-        raise NotFound(f"No call {call_id}.")
-    return _call_view(call, _version(session, call))
 
 
 def _own_call(session: Session, organisation_id: str, call_id: str) -> Call:

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool, StaticPool
 
 # Set on the read-only sessions' connections so SQLite starts them DEFERRED: readers in WAL
 # mode never wait for the writer, while writers take the lock up front (BEGIN IMMEDIATE)
@@ -13,14 +14,18 @@ from sqlalchemy.orm import Session, sessionmaker
 _READ_ONLY = "widget_read_only"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, single: bool = False, unpooled: bool = False) -> Engine:
+    """An engine with the durability settings. `single`: one connection, no pool locks, for
+    the live committer, whose SQLite work runs in an OS thread outside the event loop (the
+    pool's locks are green under eventlet and must not be waited on from such a thread)."""
     if url.startswith("sqlite"):
-        return _sqlite_engine(url)
+        return _sqlite_engine(url, StaticPool if single else NullPool if unpooled else None)
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-def _sqlite_engine(url: str) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+def _sqlite_engine(url: str, poolclass: Any = None) -> Engine:
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                           **({"poolclass": poolclass} if poolclass else {}))
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -55,6 +60,12 @@ class Database:
         self._reader = sessionmaker(
             self.engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
         )
+        # The live write path's own connection on SQLite (see make_engine); on PostgreSQL the
+        # pool is shared, as psycogreen makes its waits yield instead of blocking.
+        self.is_sqlite = url.startswith("sqlite")
+        self._live_engine = make_engine(url, single=True) if self.is_sqlite else self.engine
+        self._live = sessionmaker(self._live_engine, expire_on_commit=False)
+        self._off_loop: Engine | None = None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -63,9 +74,33 @@ class Database:
             yield session
 
     @contextmanager
+    def live_session(self) -> Iterator[Session]:
+        """A session for the live committer only (one at a time)."""
+        with self._live() as session:
+            yield session
+
+    def off_loop_engine(self) -> Engine:
+        """An engine for one-off checks run outside the event loop (/readyz): unpooled on
+        SQLite, so that no green pool lock is taken from an OS thread."""
+        if not self.is_sqlite:
+            return self.engine
+        if self._off_loop is None:
+            self._off_loop = make_engine(self.url, unpooled=True)
+        return self._off_loop
+
+    def warm_live(self) -> None:
+        """Open the live connection now, on the calling thread (first connects take locks)."""
+        with self._live_engine.connect():
+            pass
+
+    @contextmanager
     def read_session(self) -> Iterator[Session]:
         with self._reader() as session:
             yield session
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._live_engine is not self.engine:
+            self._live_engine.dispose()
+        if self._off_loop is not None:
+            self._off_loop.dispose()

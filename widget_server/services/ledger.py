@@ -7,9 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from widget_server.domain.hashing import GENESIS, chain_hash
+from widget_server.domain.ledger import GENESIS, chain_hash, ledger_fields
 from widget_server.domain.models import Call, DecisionEvent
-from widget_server.services.decisions import ledger_fields
 
 PAGE_MAX = 1000
 

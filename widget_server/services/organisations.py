@@ -57,3 +57,9 @@ def embed_origins(session: Session, organisation_id: str) -> list[str]:
 def all_embed_origins(session: Session) -> set[str]:
     """Every origin any organisation may embed on: the Socket.IO CORS allow-list."""
     return {o for origins in session.scalars(select(Organisation.origins)) for o in origins}
+
+
+def origins_by_organisation(session: Session) -> dict[str, frozenset[str]]:
+    """Each organisation's embed origins: what a page may use its tokens from."""
+    rows = session.execute(select(Organisation.id, Organisation.origins))
+    return {org_id: frozenset(origins) for org_id, origins in rows}

@@ -1,4 +1,4 @@
-"""What hosts see: the roster, the gate, and the updates they may have missed."""
+"""What hosts see: the roster, the gate, and the updates they may have missed (read side)."""
 
 from typing import Any
 
@@ -6,8 +6,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from widget_server.domain.errors import NotFound
-from widget_server.domain.models import Call, CallUpdate, Participant, PurposeState
-from widget_server.services.call_state import gate, label, notice_of, render_update, summary
+from widget_server.domain.gate import gate_view
+from widget_server.domain.models import Call, CallUpdate, NoticeVersion, Participant, StateCount
+from widget_server.domain.models import PurposeState as State
+from widget_server.services.live.updates import host_update, label
 
 # A host further behind than this gets a fresh roster instead of a replay: cheaper for both.
 MAX_REPLAY = 2000
@@ -18,24 +20,39 @@ def roster(session: Session, call_id: str) -> dict[str, Any]:
     call = _call(session, call_id)
     states: dict[str, dict[str, str]] = {}
     rows = session.execute(
-        select(PurposeState.participant_id, PurposeState.purpose, PurposeState.state)
-        .join(Participant, Participant.id == PurposeState.participant_id)
+        select(State.participant_id, State.purpose, State.state)
+        .join(Participant, Participant.id == State.participant_id)
         .where(Participant.call_id == call_id))
     for participant_id, purpose, state in rows:
         states.setdefault(participant_id, {})[purpose] = state
     people = session.execute(
         select(Participant.id, Participant.number, Participant.display_name, Participant.channel,
-               Participant.present, Participant.updated_at)
+               Participant.present, Participant.blocking_since, Participant.updated_at)
         .where(Participant.call_id == call_id).order_by(Participant.number))
     participants = [
         {"id": pid, "label": label(number, name), "channel": channel, "present": present,
-         "state": states.get(pid, {}), "updated_at": updated_at.isoformat()}
-        for pid, number, name, channel, present, updated_at in people
+         "state": states.get(pid, {}), "blocking": since is not None,
+         "blocking_since": since.isoformat() if since is not None else None,
+         "updated_at": updated_at.isoformat()}
+        for pid, number, name, channel, present, since, updated_at in people
     ]
     return {"call": {"id": call.id, "title": call.title, "status": call.status,
                      "purposes": _purposes(session, call)},
             "seq": call.update_seq, "participants": participants,
             "summary": summary(session, call), "gate": gate(call)}
+
+
+def gate(call: Call) -> dict[str, Any]:
+    return gate_view(call.status == "open", call.present_count, call.blocking_count)
+
+
+def summary(session: Session, call: Call) -> dict[str, Any]:
+    purposes: dict[str, dict[str, int]] = {}
+    for row in session.scalars(select(StateCount).where(StateCount.call_id == call.id)
+                               .order_by(StateCount.purpose, StateCount.state)):
+        if row.count:
+            purposes.setdefault(row.purpose, {})[row.state] = row.count
+    return {"present": call.present_count, "purposes": purposes}
 
 
 def call_gate(session: Session, call_id: str) -> dict[str, Any]:
@@ -58,12 +75,14 @@ def updates_since(session: Session, call_id: str, since: int) -> dict[str, Any]:
         .outerjoin(Participant, Participant.id == CallUpdate.participant_id)
         .where(CallUpdate.call_id == call_id, CallUpdate.seq > since)
         .order_by(CallUpdate.seq)).all()
-    return {"updates": [render_update(u.seq, u.kind, u.snapshot, name) for u, name in rows]}
+    return {"updates": [host_update(u.seq, u.kind, u.snapshot, name) for u, name in rows]}
 
 
 def _purposes(session: Session, call: Call) -> list[dict[str, Any]]:
     """The columns of the host's roster: each purpose, titled in the notice's default language."""
-    content = notice_of(session, call).content
+    version = session.get(NoticeVersion, call.notice_version_id)
+    assert version is not None  # a foreign key guarantees it
+    content = version.content
     default = content["default_language"]
     return [{"key": p["key"], "title": p["text"][default]["title"],
              "lawful_basis": p["lawful_basis"], "gates_recording": bool(p.get("gates_recording"))}

@@ -6,69 +6,54 @@ from typing import Any
 from flask import Flask
 from flask_socketio import SocketIO
 
+from widget_server import logs
 from widget_server.realtime import HostFeed
+from widget_server.realtime.committer import Committer
 from widget_server.realtime.feed import HOST_NAMESPACE, PARTICIPANT_NAMESPACE
-from widget_server.services import organisations
-from widget_server.sockets.group_commit import GroupCommitter
+from widget_server.realtime.queue import manager_for
+from widget_server.services import live
+from widget_server.sockets import edge
+from widget_server.sockets.admission import ConnectBudget
 from widget_server.sockets.host import HostNamespace
+from widget_server.sockets.origins import EmbedOrigins
 from widget_server.sockets.participant import ParticipantNamespace
-
-ORIGINS_TTL = 10.0
+from widget_server.sockets.presence import PresenceCheck
 
 
 def register_sockets(app: Flask, io: SocketIO) -> None:
     allowed = EmbedOrigins(app)
     app.extensions["widget_origins"] = allowed
+    app.extensions["widget_connect_budget"] = ConnectBudget(app)
     io.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config["MESSAGE_QUEUE"],
+        # Redis, watched: hosts hear when the queue is down and when to resync (realtime/queue).
+        client_manager=manager_for(app.config["MESSAGE_QUEUE"]),
         cors_allowed_origins=allowed,
         cors_credentials=False,
         max_http_buffer_size=app.config["SOCKET_MAX_MESSAGE"],
         # Each client's events run one after another, in the order it sent them: a grant and
         # a withdraw sent quickly are applied in that order (DESIGN §2, Ordering).
         async_handlers=False,
-        logger=False,
-        engineio_logger=False,
+        # Their warnings and errors go through the one log pipeline, as templates.
+        logger=logs.library_logger("socketio"),
+        engineio_logger=logs.library_logger("engineio"),
     )
     app.wsgi_app = decline_websocket_compression(app.wsgi_app)  # type: ignore[method-assign,assignment]
+    edge.harden(io)
     # Registered on python-socketio's server itself: see sockets/base.py for why.
-    io.server.register_namespace(ParticipantNamespace(PARTICIPANT_NAMESPACE, app))
+    participants = ParticipantNamespace(PARTICIPANT_NAMESPACE, app)
+    io.server.register_namespace(participants)
     io.server.register_namespace(HostNamespace(HOST_NAMESPACE, app))
     feed = HostFeed(io, app.config["HOST_BATCH_WINDOW"])
     app.extensions["widget_feed"] = feed
-    app.extensions["widget_committer"] = GroupCommitter(app, feed, io.start_background_task)
-
-
-class EmbedOrigins:
-    """The CORS allow-list: the organisations' origins and the server's own, never '*'.
-
-    Read from memory only, so that an unauthenticated handshake costs no database work; the
-    server's maintenance task refreshes it every ORIGINS_TTL seconds.
-    """
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self._origins: set[str] = set()
-
-    def __call__(self, origin: str | None, environ: dict[str, Any] | None = None) -> bool:
-        if origin is None:
-            return True  # not a browser: nothing for CORS to protect
-        if environ is not None and origin == _own_origin(environ):
-            return True
-        public = self.app.config.get("PUBLIC_URL")
-        if public and origin == public.rstrip("/"):
-            return True
-        return origin in self._origins
-
-    def refresh(self) -> None:
-        with self.app.extensions["widget_db"].read_session() as session:
-            self._origins = organisations.all_embed_origins(session)
-
-
-def _own_origin(environ: dict[str, Any]) -> str:
-    return f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+    committer = Committer(
+        app.extensions["widget_db"], feed, io.start_background_task, io.sleep,
+        timeout=float(app.config["COMMIT_TIMEOUT"]),
+        policy=live.Policy(max_participants=int(app.config["MAX_PARTICIPANTS_PER_CALL"])))
+    app.extensions["widget_committer"] = committer
+    app.extensions["widget_presence"] = PresenceCheck(app, participants, committer)
 
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]

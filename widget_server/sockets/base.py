@@ -15,14 +15,14 @@ from flask import Flask
 
 from widget_server import logs
 from widget_server.domain import tokens
-from widget_server.domain.errors import DomainError, WrongCall
+from widget_server.domain.errors import DomainError, ForeignOrigin, RateLimited, WrongCall
 from widget_server.domain.ids import utcnow
 from widget_server.realtime import HostFeed
+from widget_server.realtime.committer import Committer
 from widget_server.schemas.problems import ack_error, ack_for
 from widget_server.services import calls
 from widget_server.services.database import Database
 from widget_server.sockets.connections import Connection, Registry, TokenBucket
-from widget_server.sockets.group_commit import GroupCommitter
 
 # A connection that keeps sending past its budget after this many refusals is cut off.
 MAX_REFUSALS = 20
@@ -45,9 +45,9 @@ class CallNamespace(socketio.Namespace):
         return db
 
     @property
-    def committer(self) -> GroupCommitter:
-        group: GroupCommitter = self.app.extensions["widget_committer"]
-        return group
+    def committer(self) -> Committer:
+        committer: Committer = self.app.extensions["widget_committer"]
+        return committer
 
     @property
     def feed(self) -> HostFeed:
@@ -57,7 +57,10 @@ class CallNamespace(socketio.Namespace):
     def admit(self, sid: str, auth: Any) -> Connection:
         """Check the token before any database work; refuse with a coded connect_error."""
         token = auth.get("token") if isinstance(auth, dict) else None
+        environ = self.server.get_environ(sid, namespace=self.namespace)
         try:
+            if not self.app.extensions["widget_connect_budget"].take(environ):
+                raise RateLimited("Too many connections from this source; try again shortly.")
             call_id = tokens.read(self.app.config["SECRET_KEY"], token, self.role).call_id
             tokens.check_life(self.role, self._ended_at(call_id), utcnow())
             # The widget names the call its page was framed for (and whose origins allowed the
@@ -65,8 +68,11 @@ class CallNamespace(socketio.Namespace):
             framed_for = auth.get("call") if isinstance(auth, dict) else None
             if framed_for is not None and framed_for != call_id:
                 raise WrongCall("This token belongs to another call than the widget's page.")
+            if not self.app.extensions["widget_origins"].allows(
+                    (environ or {}).get("HTTP_ORIGIN"), call_id, environ):
+                raise ForeignOrigin("This page's origin may not use this call's token.")
         except DomainError as err:
-            logs.event("connect_refused", namespace=self.namespace, code=err.code)
+            logs.limited("connect_refused", namespace=self.namespace, code=err.code)
             # Socket.IO v5 sends {"message", "data"}; browsers read the code as err.data.code.
             raise socketio.exceptions.ConnectionRefusedError(
                 err.message, {"code": err.code, "message": err.message}) from None

@@ -54,3 +54,8 @@ class Registry:
     def pop(self, sid: str) -> Connection | None:
         with self._lock:
             return self._by_sid.pop(sid, None)
+
+    def participants(self) -> set[str]:
+        """The participants with a live connection here."""
+        with self._lock:
+            return {c.participant_id for c in self._by_sid.values() if c.participant_id}

@@ -1,13 +1,16 @@
-"""The /participant namespace: the widget joins, decides, and leaves by disconnecting."""
+"""The /participant namespace: the widget reads the notice, joins, decides, and leaves by
+disconnecting (CONTRACT: Namespace /participant, and §A)."""
 
 from typing import Any
 
 from widget_server import logs
 from widget_server.domain.errors import AlreadyJoined, NotJoined
+from widget_server.domain.notice import choose_language, languages_of
 from widget_server.domain.tokens import WIDGET
 from widget_server.realtime import participant_room
-from widget_server.services.decisions import DecisionRequest
-from widget_server.services.participants import JoinRequest, LeaveRequest
+from widget_server.services import live
+from widget_server.services.live.notices import notice_of_call
+from widget_server.sockets import payloads
 from widget_server.sockets.base import CallNamespace
 from widget_server.sockets.connections import Connection
 
@@ -19,25 +22,43 @@ class ParticipantNamespace(CallNamespace):
         connection = self.admit(sid, auth)
         self.enter_room(sid, participant_room(connection.call_id))
 
+    def on_notice(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """Sent by the widget before joining: the notice in the wanted language, the languages
+        it has, and the fields a join asks for. Stores nothing."""
+        return self.guarded(sid, data if data is not None else {}, self._notice)
+
     def on_join(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """Sent by the widget once the notice was shown. Acknowledged after the commit with
+        the participant (id, resume secret), the notice, the states and the fields held; the
+        hosts get a `joined` update first."""
         return self.guarded(sid, data, self._join)
 
     def on_decide(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """Sent by the widget for each choice. Acknowledged after the commit with the states,
+        the fields held and the receipt; the hosts get a `decision` update first."""
         return self.guarded(sid, data, self._decide)
 
     def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        """Leaving is not withdrawing: presence only. Handed in without waiting: the committer
+        retries a leave until it is stored."""
         connection = self.connections.pop(sid)
         if connection is None or connection.participant_id is None:
             return
-        self.committer.submit(LeaveRequest(connection.call_id, connection.participant_id))
+        self.committer.submit_nowait(live.Leave(connection.call_id, connection.participant_id))
         logs.event("left", call=connection.call_id, participant=connection.participant_id)
+
+    def _notice(self, connection: Connection, data: dict[str, Any]) -> dict[str, Any]:
+        with self.database.read_session() as session:
+            info = notice_of_call(session, connection.call_id)
+        language = choose_language(info.content, payloads.language_of(data))
+        return {"notice": info.render(language), "languages": languages_of(info.content),
+                "join_fields": info.join_fields}
 
     def _join(self, connection: Connection, data: dict[str, Any]) -> dict[str, Any]:
         if connection.participant_id is not None:
             raise AlreadyJoined("This connection has joined already.")
-        result = self.committer.submit(JoinRequest(
-            connection.call_id, data.get("fields"), data.get("language"),
-            resume=connection.resume))
+        command = payloads.join_command(connection.call_id, connection.resume, data)
+        result = self.committer.submit(command)
         connection.participant_id = result["participant"]["id"]
         connection.resume = result["participant"]["resume"]
         logs.event("joined", call=connection.call_id, participant=connection.participant_id)
@@ -46,9 +67,8 @@ class ParticipantNamespace(CallNamespace):
     def _decide(self, connection: Connection, data: dict[str, Any]) -> dict[str, Any]:
         if connection.participant_id is None:
             raise NotJoined("Join the call before deciding.")
-        result = self.committer.submit(DecisionRequest(
-            connection.call_id, connection.participant_id, data.get("event_id"),
-            data.get("choices"), data.get("fields")))
+        result = self.committer.submit(payloads.decide_command(
+            connection.call_id, connection.participant_id, data))
         # The ledger is the record of decisions; the log keeps them out of the hot path.
         logs.debug("decided", call=connection.call_id, participant=connection.participant_id,
                    seq=result["receipt"]["seq"])

@@ -35,7 +35,12 @@ def register_error_handlers(app: Flask) -> None:
         if messages:
             body["errors"] = _flatten(messages)
             body["detail"] = "The request is not valid: " + ", ".join(sorted(body["errors"]))
-        return problem_response(body)
+        response = problem_response(body)
+        # A 405 names the methods that would work (RFC 9110 §15.5.6), as werkzeug's own does.
+        for name, value in err.get_headers():
+            if name.lower() in ("allow", "retry-after"):
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Response:

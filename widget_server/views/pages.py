@@ -7,10 +7,20 @@ puts the call id, which is no secret, in the path: `/widget/<call_id>#token=…`
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, current_app, render_template, send_from_directory
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_from_directory,
+)
 
-from widget_server.domain.errors import NotFound
+from widget_server.domain.errors import DomainError, NotFound
+from widget_server.domain.origins import normalise_origin
 from widget_server.services.calls import embed_origins
 
 pages = Blueprint("pages", __name__)
@@ -50,13 +60,30 @@ def _page(template: str, frame_ancestors: list[str], status: int = 200) -> Respo
 
 @pages.get("/widget/<call_id>")
 def widget(call_id: str) -> Response:
-    """The consent UI, frameable only by the call's organisation's origins."""
+    """The consent UI, frameable only by the call's organisation's origins.
+
+    The answer names one origin at most: the parent page's (from the loader's `parent` query
+    parameter, else the Referer), when it is one of the organisation's, so that nobody can read
+    the organisation's whole list from this public page. The browser still checks that the
+    real parent is that origin."""
     with current_app.extensions["widget_db"].read_session() as session:
         try:
             origins = embed_origins(session, call_id)
         except NotFound:
             abort(404)
-    return _page("widget.html", origins)
+    parent = _parent_origin()
+    return _page("widget.html", [parent] if parent in origins else [])
+
+
+def _parent_origin() -> str | None:
+    claimed = request.args.get("parent") or ""
+    if not claimed and request.referrer:
+        parts = urlsplit(request.referrer[:300])
+        claimed = f"{parts.scheme}://{parts.netloc}"
+    try:
+        return normalise_origin(claimed[:300]) if claimed else None
+    except (DomainError, ValueError):
+        return None
 
 
 @pages.get("/widget")

@@ -4,6 +4,8 @@ the ones the OpenAPI document at /api/openapi.json is generated from."""
 from flask import Flask
 from flask_smorest import Api
 
+from widget_server.views.limits import limit_api
+
 api = Api()
 
 
@@ -18,5 +20,6 @@ def register_api(app: Flask) -> None:
         "bearer", {"type": "http", "scheme": "bearer", "description": "An organisation API key."})
     from widget_server.views.api import calls, notices
 
+    limit_api([notices.blp, calls.blp])
     api.register_blueprint(notices.blp)
     api.register_blueprint(calls.blp)

@@ -14,7 +14,6 @@ from flask import Response, current_app, g, request, stream_with_context
 from flask.views import MethodView
 from marshmallow import RAISE
 
-from widget_server.realtime import participant_room, socketio
 from widget_server.schemas.calls import (
     DECISION_COLUMNS,
     CallCreated,
@@ -28,7 +27,7 @@ from widget_server.schemas.calls import (
     RosterOut,
 )
 from widget_server.schemas.common import path_id, problem_responses
-from widget_server.services import calls, ledger, roster
+from widget_server.services import calls, ledger, live, roster
 from widget_server.views.api.blueprints import BEARER, api_blueprint, db, no_query
 
 blp = api_blueprint("calls", __name__, (
@@ -87,9 +86,9 @@ class CallEnd(MethodView):
         Ending an ended call changes nothing.
         """
         with db().session() as session:
-            ended = calls.end_call(session, g.organisation_id, path_id(call_id, "call"))
-        _tell_live_clients(call_id, ended["update"])
-        return ended["call"]
+            call, applied = calls.end_call(session, g.organisation_id, path_id(call_id, "call"))
+        _tell_live_clients(applied)
+        return call
 
 
 @blp.route("/calls/<call_id>/gate")
@@ -143,13 +142,13 @@ def _access(call_id: str, widget_token: str, host_token: str) -> dict[str, Any]:
             "host": {"token": host_token, "url": f"{base}/host#token={host_token}"}}
 
 
-def _tell_live_clients(call_id: str, update: dict[str, Any] | None) -> None:
+def _tell_live_clients(applied: live.Applied) -> None:
     """After the commit: hosts get the update, participants `call_ended`."""
-    if update is None:
-        return
-    current_app.extensions["widget_feed"].publish(call_id, update)
-    socketio.emit("call_ended", {"call_id": call_id}, to=participant_room(call_id),
-                  namespace="/participant")
+    feed = current_app.extensions["widget_feed"]
+    for call_id, updates in applied.updates.items():
+        feed.publish_many(call_id, updates)
+    for call_id in applied.ended:
+        feed.announce_call_ended(call_id)
 
 
 def _ledger_csv(call_id: str) -> Response:

@@ -1,0 +1,261 @@
+"""LiveCall: one call's live state while a batch of commands is applied to it.
+
+Loaded once per batch (the call row under its lock, its notice, summary counts, the people
+and receipts the commands name), changed in memory by the handlers in presence.py,
+decisions.py and ending.py, and saved once. Its counters keep the gate (domain/gate.py) and
+the summary in step with every change; its ledger appends follow domain/ledger.py.
+"""
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from widget_server.domain.errors import NotFound
+from widget_server.domain.gate import gate_view, lets_record
+from widget_server.domain.ledger import chain_hash, instant
+from widget_server.domain.models import (
+    Call,
+    CallUpdate,
+    DecisionEvent,
+    NoticeVersion,
+    Participant,
+    PurposeState,
+    Receipt,
+    StateCount,
+    table,
+)
+from widget_server.domain.notice import DATA_CATEGORIES
+from widget_server.services.live.commands import Command, Decide
+from widget_server.services.live.notices import NoticeInfo, notice_info
+from widget_server.services.live.updates import host_update, snapshot_of
+
+CALLS, PEOPLE, STATES = table(Call), table(Participant), table(PurposeState)
+EVENTS, RECEIPTS, UPDATES, COUNTS = (table(DecisionEvent), table(Receipt), table(CallUpdate),
+                                     table(StateCount))
+# Participant columns a batch may change, written back in one executemany.
+PERSON_COLUMNS = (*sorted(DATA_CATEGORIES), "language", "connections", "present", "gate_ok",
+                  "blocking_since", "updated_at")
+
+
+@dataclass
+class Person:
+    """A participant of the call: their row and their state per purpose."""
+
+    row: dict[str, Any]
+    states: dict[str, str]
+    new: bool = False
+    changed: bool = False
+
+    @property
+    def id(self) -> str:
+        return str(self.row["id"])
+
+    def held(self) -> frozenset[str]:
+        """The personal fields held now."""
+        return frozenset(name for name in DATA_CATEGORIES if self.row[name])
+
+
+@dataclass
+class LiveCall:
+    call: dict[str, Any]
+    notice: NoticeInfo
+    now: datetime
+    counts: dict[tuple[str, str], int]
+    people: dict[str, Person]
+    receipts: dict[tuple[str, str], dict[str, Any]]
+    counted: set[tuple[str, str]] = field(default_factory=set)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    new_receipts: list[dict[str, Any]] = field(default_factory=list)
+    changed_states: dict[tuple[str, str], str] = field(default_factory=dict)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    live_updates: list[dict[str, Any]] = field(default_factory=list)
+    ended_now: bool = False
+
+    # reading --------------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return str(self.call["id"])
+
+    @property
+    def is_open(self) -> bool:
+        return self.call["status"] == "open"
+
+    def person(self, participant_id: str) -> Person:
+        person = self.people.get(participant_id)
+        if person is None:
+            raise NotFound("No such participant in this call.")
+        return person
+
+    def summary(self) -> dict[str, Any]:
+        purposes: dict[str, dict[str, int]] = {}
+        for (purpose, state), count in sorted(self.counts.items()):
+            if count:
+                purposes.setdefault(purpose, {})[state] = count
+        return {"present": self.call["present_count"], "purposes": purposes}
+
+    def gate(self) -> dict[str, Any]:
+        return gate_view(self.is_open, self.call["present_count"], self.call["blocking_count"])
+
+    # changing -------------------------------------------------------------------------
+    def count(self, purpose: str, state: str, delta: int) -> None:
+        self.counts[(purpose, state)] = self.counts.get((purpose, state), 0) + delta
+
+    def set_states(self, person: Person, after: dict[str, str]) -> None:
+        """New states for a person: counts, stored states and the gate follow."""
+        for key, state in after.items():
+            before = person.states.get(key)
+            if before == state:
+                continue
+            if before is not None:
+                self.count(key, before, -1)
+            self.count(key, state, 1)
+            if not person.new:
+                self.changed_states[(person.id, key)] = state
+        person.states = {**person.states, **after}
+        self._touch(person, gate_ok=lets_record(self.notice.purposes, person.states))
+
+    def set_presence(self, person: Person, present: bool) -> None:
+        self._touch(person, present=present)
+
+    def _touch(self, person: Person, **values: bool) -> None:
+        """Change presence or gate_ok, keeping the call's counters and the person's
+        blocking_since (since when they hold recording up) in step."""
+        row = person.row
+        was_blocking = row["present"] and not row["gate_ok"]
+        was_present = row["present"]
+        row.update(values)
+        blocking = row["present"] and not row["gate_ok"]
+        self.call["present_count"] += int(row["present"]) - int(was_present)
+        self.call["blocking_count"] += int(blocking) - int(was_blocking)
+        if blocking and row["blocking_since"] is None:
+            row["blocking_since"] = self.now
+        elif not blocking:
+            row["blocking_since"] = None
+        row["updated_at"] = self.now
+        person.changed = True
+
+    def append_event(self, person: Person, event_id: str, purpose: str | None, state: str,
+                     channel: str) -> None:
+        """One ledger event, chained to the call's head (domain/ledger.py)."""
+        self.call["ledger_seq"] += 1
+        event = {"call_id": self.id, "seq": self.call["ledger_seq"], "event_id": event_id,
+                 "participant_id": person.id, "purpose": purpose, "state": state,
+                 "notice_version": self.notice.version, "notice_hash": self.notice.content_hash,
+                 "language": person.row["language"], "channel": channel,
+                 "recorded_at": instant(self.now)}
+        digest = chain_hash(self.call["ledger_head"], event)
+        self.events.append({**event, "recorded_at": self.now,
+                            "prev_hash": self.call["ledger_head"], "hash": digest})
+        self.call["ledger_head"] = digest
+
+    def record_update(self, kind: str, person: Person | None) -> None:
+        """Number the change and keep it for storage (resync) and for the hosts."""
+        self.call["update_seq"] += 1
+        snapshot: dict[str, Any] = {"summary": self.summary(), "gate": self.gate()}
+        if person is not None:
+            snapshot["participant"] = snapshot_of(person.row, person.states)
+        self.updates.append({"call_id": self.id, "seq": self.call["update_seq"], "kind": kind,
+                             "participant_id": person.id if person else None,
+                             "snapshot": snapshot, "created_at": self.now})
+        name = person.row["display_name"] if person else None
+        self.live_updates.append(host_update(self.call["update_seq"], kind, snapshot, name))
+
+
+def new_event_id() -> str:
+    """The event_id of a ledger event the server writes itself (a join's notice_served)."""
+    return str(uuid.uuid4())
+
+
+def load(session: Session, call_id: str, commands: Iterable[Command], now: datetime
+         ) -> LiveCall | None:
+    """The call under its lock, with the people and receipts the commands name."""
+    row = session.execute(
+        select(CALLS, NoticeVersion.content_hash.label("notice_hash"))
+        .join(NoticeVersion, NoticeVersion.id == CALLS.c.notice_version_id)
+        .where(CALLS.c.id == call_id).with_for_update(of=CALLS)).mappings().first()
+    if row is None:
+        return None
+    call = {key: value for key, value in row.items() if key != "notice_hash"}
+    notice = notice_info(session, call["notice_version_id"], row["notice_hash"])
+    counts = {(purpose, state): count for purpose, state, count in session.execute(
+        select(COUNTS.c.purpose, COUNTS.c.state, COUNTS.c.count)
+        .where(COUNTS.c.call_id == call_id))}
+    commands = list(commands)
+    ids = {pid for c in commands if (pid := getattr(c, "participant_id", None))}
+    people: dict[str, Person] = {}
+    if ids:
+        people = {row["id"]: Person(dict(row), {}) for row in session.execute(
+            select(PEOPLE).where(PEOPLE.c.id.in_(ids), PEOPLE.c.call_id == call_id)).mappings()}
+        for pid, purpose, state in session.execute(
+                select(STATES.c.participant_id, STATES.c.purpose, STATES.c.state)
+                .where(STATES.c.participant_id.in_(people))):
+            people[pid].states[purpose] = state
+    event_ids = {c.event_id for c in commands if isinstance(c, Decide)}
+    receipts: dict[tuple[str, str], dict[str, Any]] = {}
+    if event_ids and people:
+        receipts = {(r["participant_id"], r["event_id"]): dict(r) for r in session.execute(
+            select(RECEIPTS).where(RECEIPTS.c.participant_id.in_(people),
+                                   RECEIPTS.c.event_id.in_(event_ids))).mappings()}
+    return LiveCall(call, notice, now, counts, people, receipts, set(counts))
+
+
+def save(session: Session, live: LiveCall) -> None:
+    """Write everything the batch changed: a dozen statements whatever its size."""
+    new = [p for p in live.people.values() if p.new]
+    if new:
+        session.execute(insert(PEOPLE), [p.row for p in new])
+        session.execute(insert(STATES), [{"participant_id": p.id, "purpose": key,
+                                          "state": state}
+                                         for p in new for key, state in p.states.items()])
+    changed = [p for p in live.people.values() if p.changed and not p.new]
+    if changed:
+        session.execute(
+            update(PEOPLE).where(PEOPLE.c.id == bindparam("pid"))
+            .values({name: bindparam(f"v_{name}") for name in PERSON_COLUMNS}),
+            [{"pid": p.id, **{f"v_{name}": p.row[name] for name in PERSON_COLUMNS}}
+             for p in changed])
+    if live.changed_states:
+        session.execute(
+            update(STATES).where(STATES.c.participant_id == bindparam("pid"),
+                                 STATES.c.purpose == bindparam("key"))
+            .values(state=bindparam("new_state")),
+            [{"pid": pid, "key": key, "new_state": state}
+             for (pid, key), state in live.changed_states.items()])
+    if live.events:
+        session.execute(insert(EVENTS), live.events)
+    if live.new_receipts:
+        session.execute(insert(RECEIPTS), live.new_receipts)
+    if live.ended_now:
+        # Everyone leaves, also those no command of this batch named.
+        session.execute(update(PEOPLE).where(PEOPLE.c.call_id == live.id).values(
+            present=False, connections=0, blocking_since=None))
+    if live.updates:
+        session.execute(insert(UPDATES), live.updates)
+    _save_counts(session, live)
+    call = live.call
+    session.execute(update(CALLS).where(CALLS.c.id == live.id).values(
+        status=call["status"], ended_at=call["ended_at"],
+        ledger_seq=call["ledger_seq"], ledger_head=call["ledger_head"],
+        update_seq=call["update_seq"], participant_count=call["participant_count"],
+        present_count=call["present_count"], blocking_count=call["blocking_count"]))
+
+
+def _save_counts(session: Session, live: LiveCall) -> None:
+    known = [{"cid": live.id, "p": p, "s": s, "n": n}
+             for (p, s), n in live.counts.items() if (p, s) in live.counted]
+    fresh = [{"call_id": live.id, "purpose": p, "state": s, "count": n}
+             for (p, s), n in live.counts.items() if (p, s) not in live.counted]
+    if known:
+        session.execute(
+            update(COUNTS).where(COUNTS.c.call_id == bindparam("cid"),
+                                 COUNTS.c.purpose == bindparam("p"),
+                                 COUNTS.c.state == bindparam("s"))
+            .values(count=bindparam("n")), known)
+    if fresh:
+        session.execute(insert(COUNTS), fresh)
+    live.counted.update(live.counts)

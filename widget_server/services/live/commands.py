@@ -1,0 +1,72 @@
+"""What live clients ask of a call: the commands of the live write path.
+
+Each is checked for shape at the edge (sockets/payloads.py, the REST schemas) before it is
+built, so every field here is already text any database can store.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Join:
+    """A participant comes in (new, or back with their resume secret) having seen the notice
+    whose hash is `seen_hash`."""
+
+    call_id: str
+    seen_hash: str
+    fields: dict[str, str] = field(default_factory=dict)
+    language: str | None = None
+    resume: str | None = None
+    channel: str = "widget"
+
+    @property
+    def participant_id(self) -> str | None:
+        """The participant a resume secret names (checked against its hash when applied)."""
+        if self.resume is None or "." not in self.resume:
+            return None
+        return self.resume.split(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class Leave:
+    """One of the participant's connections closed (the last one closing means gone)."""
+
+    call_id: str
+    participant_id: str
+
+
+@dataclass(frozen=True)
+class MarkAway:
+    """Not connected any more, however many connections were counted (a restart, a ghost)."""
+
+    call_id: str
+    participant_id: str
+
+
+@dataclass(frozen=True)
+class Decide:
+    """A participant's choices, idempotent on `event_id` (a UUID)."""
+
+    call_id: str
+    participant_id: str
+    event_id: str
+    choices: dict[str, str]
+    fields: dict[str, str] = field(default_factory=dict)
+    channel: str = "widget"
+
+
+@dataclass(frozen=True)
+class EndCall:
+    """Nobody can join or decide any more; everyone leaves; retention starts."""
+
+    call_id: str
+
+
+Command = Join | Leave | MarkAway | Decide | EndCall
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Limits the operator sets (configuration), applied by the rules."""
+
+    max_participants: int = 0  # per call; 0 means no limit

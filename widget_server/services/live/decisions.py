@@ -1,0 +1,55 @@
+"""Deciding: a participant's choices recorded in the ledger, then the state, the data it
+allows (erased at once when withdrawn, denied or objected: domain/minimisation.py) and the
+gate (domain/gate.py)."""
+
+from typing import Any
+
+from widget_server.domain.choices import checked_choices
+from widget_server.domain.errors import CallEnded
+from widget_server.domain.fields import check_fields
+from widget_server.domain.ids import new_id
+from widget_server.domain.minimisation import fields_for_decision, fields_to_erase
+from widget_server.services.live.call import LiveCall, Person
+from widget_server.services.live.commands import Decide
+
+
+def decide(live: LiveCall, command: Decide) -> dict[str, Any]:
+    """Record the choices, one ledger event per purpose. Idempotent on event_id: a retry
+    returns the first answer and changes nothing. Everything is checked before anything
+    changes, so a refusal leaves no trace."""
+    person = live.person(command.participant_id)
+    previous = live.receipts.get((person.id, command.event_id))
+    if previous is not None:
+        return _answer(person, previous)
+    if not live.is_open:
+        raise CallEnded("The call has ended; no more decisions can be recorded.")
+    purposes = live.notice.purposes
+    wanted = checked_choices(command.choices, live.notice.by_key, person.states)
+    allowed, required = fields_for_decision(purposes, person.states, wanted, person.held())
+    given = check_fields(command.fields, allowed, required,
+                         "by the purposes this decision turns on")
+    for key, state in wanted.items():
+        live.append_event(person, command.event_id, key, state, command.channel)
+    live.set_states(person, wanted)
+    person.row.update(given)
+    withdraw_data(person, fields_to_erase(purposes, person.states))
+    live.record_update("decision", person)
+    receipt = {"id": new_id("rcpt"), "participant_id": person.id,
+               "event_id": command.event_id, "seq": live.call["ledger_seq"],
+               "hash": live.call["ledger_head"], "state": dict(person.states)}
+    live.receipts[(person.id, command.event_id)] = receipt
+    live.new_receipts.append(receipt)
+    return _answer(person, receipt)
+
+
+def withdraw_data(person: Person, names: frozenset[str]) -> None:
+    """Erase the fields no applying purpose needs any more (withdrawal, denial, objection)."""
+    for name in names:
+        if person.row[name] is not None:
+            person.row[name] = None
+            person.changed = True
+
+
+def _answer(person: Person, receipt: dict[str, Any]) -> dict[str, Any]:
+    return {"state": receipt["state"], "held": sorted(person.held()),
+            "receipt": {"id": receipt["id"], "seq": receipt["seq"], "hash": receipt["hash"]}}
