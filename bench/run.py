@@ -16,14 +16,18 @@ import argparse
 import json
 import os
 import platform
+import random
 import resource
 import shutil
 import signal
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -48,25 +52,36 @@ NOTICE = {
     ],
 }
 
-# Each scenario: loadgen arguments, and which figures go in the table (path in the result,
-# label, whether higher is better).
+# Each scenario, by name: which loadgen scenario and client, its arguments, whether the
+# product's ledger is checked against the acknowledged event ids, and the figures in the
+# table (path in the result, label, whether higher is better). `raw` is the bench's own
+# Engine.IO client (websocket only, no compression); `sio` the standard socket.io-client
+# as a browser uses it (long-polling first, then the upgrade; permessage-deflate offered).
 SCENARIOS: dict[str, dict[str, Any]] = {
-    "S1-1host": {"args": ["--scenario", "S1", "--hosts", "1"], "check": True,
+    "S1-1host": {"scenario": "S1", "client": "raw", "args": ["--hosts", "1"], "ledger": True,
                  "figures": [("throughput.decisions_per_s", "S1 decisions/s acked, 1 host", True)]},
-    "S1-10hosts": {"args": ["--scenario", "S1", "--hosts", "10"], "check": True,
+    "S1-1host-sio": {"scenario": "S1", "client": "sio", "args": ["--hosts", "1"], "ledger": True,
+                     "figures": [("throughput.decisions_per_s",
+                                  "S1 decisions/s acked, 1 host, socket.io-client", True)]},
+    "S1-10hosts": {"scenario": "S1", "client": "raw", "args": ["--hosts", "10"], "ledger": True,
                    "figures": [("throughput.decisions_per_s", "S1 decisions/s acked, 10 hosts",
                                 True)]},
-    "S2": {"args": ["--scenario", "S2"],
+    "S2": {"scenario": "S2", "client": "raw", "args": [],
            "figures": [("latency.host_ms.p50", "S2 emit→host p50 ms", False),
                        ("latency.host_ms.p99", "S2 emit→host p99 ms", False),
                        ("latency.host_ms.max", "S2 emit→host max ms", False)]},
-    "S3": {"args": ["--scenario", "S3"], "pid": True,
+    "S3": {"scenario": "S3", "client": "raw", "args": [],
            "figures": [("memory.kb_per_connection", "S3 KB per idle connection", False)]},
-    "S4": {"args": ["--scenario", "S4"], "check": True,
+    # 3,000, not 10,000: socket.io-client's long-polling handshakes make 10,000 take longer
+    # than the loadgen's bound on a shared machine; KB per connection is the same figure.
+    "S3-sio": {"scenario": "S3", "client": "sio", "args": [], "full_args": ["--connected", "3000"],
+               "figures": [("memory.kb_per_connection",
+                            "S3 KB per idle connection, socket.io-client", False)]},
+    "S4": {"scenario": "S4", "client": "raw", "args": [], "ledger": True,
            "figures": [("burst.last_ack_ms", "S4 ms to the last ack (join+decide burst)", False),
                        ("burst.converged_after_last_ack_ms",
                         "S4 ms host converged after the last ack", False)]},
-    "S5": {"args": ["--scenario", "S5"],
+    "S5": {"scenario": "S5", "client": "raw", "args": [],
            "figures": [("snapshot.median_ms", "S5 host roster, median ms", False),
                        ("snapshot.max_ms", "S5 host roster, max ms", False)]},
 }
@@ -82,17 +97,79 @@ def open_files() -> None:
 
 
 def free_port() -> int:
+    """A free port below the ephemeral range: after a scenario of 10,000 sockets, tens of
+    thousands of TIME_WAIT sockets can fill the ephemeral range and make bind(0) fail."""
     import socket
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for _ in range(500):
+        port = random.randrange(10_000, max(10_001, low))
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise SystemExit("no free port below the ephemeral range")
+
+
+def time_wait_sockets() -> int:
+    count = 0
+    for table_file in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table_file).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        count += sum(1 for line in lines if line.split()[3] == "06")
+    return count
+
+
+def settle(limit: int = 8000, longest: float = 45.0) -> dict[str, float]:
+    """Waits (bounded) until the previous scenario's closed sockets have left TIME_WAIT, so
+    that each scenario starts from the same state of the kernel's connection tables."""
+    started = time.monotonic()
+    while time_wait_sockets() > limit and time.monotonic() - started < longest:
+        time.sleep(2)
+    return {"waited_s": round(time.monotonic() - started, 1),
+            "time_wait_sockets": time_wait_sockets()}
+
+
+class CpuMeter:
+    """CPU used by every other process on the machine while one side of a scenario ran
+    (start of the server to its exit), in % of one core: the machine's busy time from
+    /proc/stat minus this process and its reaped children (server, loadgen, CLI calls)."""
+
+    def __init__(self) -> None:
+        self.wall = time.monotonic()
+        self.machine = machine_busy_s()
+        self.ours = own_cpu_s()
+
+    def stop(self) -> dict[str, float]:
+        wall = time.monotonic() - self.wall
+        machine = machine_busy_s() - self.machine
+        ours = own_cpu_s() - self.ours
+        return {"wall_s": round(wall, 1), "machine_cpu_pct": round(100 * machine / wall, 1),
+                "bench_cpu_pct": round(100 * ours / wall, 1),
+                "other_cpu_pct": round(max(0.0, 100 * (machine - ours) / wall), 1)}
+
+
+def machine_busy_s() -> float:
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_s() -> float:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
 
 
 class Product:
     """`widget-server serve` on a fresh embedded database, as a user runs it."""
 
-    def __init__(self, folder: Path, overrides: dict[str, str] | None = None) -> None:
+    def __init__(self, folder: Path, overrides: dict[str, str] | None = None,
+                 launcher: list[str] | None = None) -> None:
         self.folder = folder
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -108,7 +185,8 @@ class Product:
         self.env.update(overrides or {})
         self.log = open(folder / "product.log", "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            pinned(0, [PYTHON, "-m", "widget_server.entry", "serve", "--port", str(self.port)]),
+            pinned(0, [*(launcher or [PYTHON, "-m", "widget_server.entry"]), "serve",
+                       "--port", str(self.port)]),
             cwd=folder, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
             preexec_fn=open_files)
         deadline = time.monotonic() + 60
@@ -139,15 +217,19 @@ class Product:
     def new_call(self) -> dict[str, str]:
         notice = self.api("POST", "/api/v1/notices", NOTICE)
         call = self.api("POST", "/api/v1/calls", {"title": "Bench", "notice_id": notice["id"]})
+        # The loadgen's join names the notice shown by this hash (CONTRACT §A, `seen`).
         return {"id": call["id"], "widget": call["widget"]["token"],
-                "host": call["host"]["token"]}
+                "host": call["host"]["token"], "notice_hash": call["notice"]["content_hash"]}
 
-    def stored_event_ids(self, call_id: str) -> list[str]:
+    def stored_decision_ids(self, call_id: str) -> list[str]:
+        """The event_id of every decision in the call's ledger (not the joins' notice_served
+        events), one per ledger row, oldest first."""
         ids: list[str] = []
         after: str | None = "0"
         while after is not None:
             page = self.api("GET", f"/api/v1/calls/{call_id}/decisions?after={after}&limit=1000")
-            ids += [item["event_id"] for item in page["items"]]
+            ids += [item["event_id"] for item in page["items"]
+                    if item.get("purpose") is not None and item.get("state") != "notice_served"]
             after = page["next"]
         return ids
 
@@ -167,7 +249,8 @@ class Reference:
 
     def __init__(self, folder: Path) -> None:
         self.log = open(folder / "reference.log", "w")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(pinned(0, ["node", str(REFERENCE), "--port", "0"]),
+        self.process = subprocess.Popen(pinned(0, ["node", str(REFERENCE), "--port",
+                                                   str(free_port())]),
                                         stdout=subprocess.PIPE, stderr=self.log, text=True,
                                         preexec_fn=open_files)
         assert self.process.stdout is not None
@@ -179,6 +262,7 @@ class Reference:
 
     def new_call(self) -> dict[str, str]:
         self.calls += 1  # any fresh token names a fresh call on the reference
+        # No notice hash: the loadgen reads it with the `notice` event, as the widget does.
         return {"id": f"ref-{self.calls}", "widget": f"ref-{self.calls}",
                 "host": f"ref-{self.calls}"}
 
@@ -194,6 +278,8 @@ def loadgen(url: str, call: dict[str, str], args: list[str], quick: bool, folder
     out = folder / f"loadgen-{time.monotonic_ns()}.json"
     command = ["node", str(LOADGEN), "--url", url, "--widget-token", call["widget"],
                "--host-token", call["host"], "--json", str(out), *args]
+    if call.get("notice_hash"):
+        command += ["--notice-hash", call["notice_hash"]]
     if quick:
         command.append("--quick")
     if server_pid is not None:
@@ -208,14 +294,32 @@ def loadgen(url: str, call: dict[str, str], args: list[str], quick: bool, folder
 
 
 def check_ledger(product: Product, call_id: str, acked_file: Path) -> dict[str, Any]:
-    """Every decision the product acknowledged is stored exactly once; the chain verifies."""
-    acked = [line for line in acked_file.read_text().split() if line] if acked_file.exists() else []
-    stored = product.stored_event_ids(call_id)
+    """Every decision the product acknowledged is in its ledger, by event_id, exactly once,
+    and the chain verifies. No file of acknowledgements, or an empty one, fails."""
+    if not acked_file.exists():
+        return {"passed": False, "why": "the load generator wrote no file of acknowledgements"}
+    acked = [line for line in acked_file.read_text().split() if line]
+    stored = Counter(product.stored_decision_ids(call_id))
     verify = product.cli("verify-ledger", "--call", call_id)
-    return {"acked": len(acked), "stored": len(stored),
-            "missing": len(set(acked) - set(stored)),
-            "duplicates": len(stored) - len(set(stored)),
-            "ledger_verifies": verify.returncode == 0}
+    missing = [event_id for event_id in acked if stored[event_id] == 0]
+    repeated = [event_id for event_id in acked if stored[event_id] > 1]
+    check: dict[str, Any] = {
+        "acked": len(acked), "acked_distinct": len(set(acked)), "stored": sum(stored.values()),
+        "missing": len(missing), "missing_sample": missing[:5],
+        "duplicates": len(repeated), "duplicates_sample": repeated[:5],
+        # Stored but never acknowledged (e.g. an ack lost on the way): reported, not a failure.
+        "stored_not_acked": len(set(stored) - set(acked)),
+        "ledger_verifies": verify.returncode == 0}
+    why = [reason for reason, bad in (
+        ("nothing was acknowledged", not acked),
+        ("an event_id was acknowledged twice", len(acked) != len(set(acked))),
+        ("acknowledged decisions are missing from the ledger", missing),
+        ("acknowledged decisions are stored more than once", repeated),
+        ("the ledger does not verify", not check["ledger_verifies"])) if bad]
+    check["passed"] = not why
+    if why:
+        check["why"] = "; ".join(why)
+    return check
 
 
 def sqlite_limit(folder: Path, seconds: float) -> float:
@@ -245,53 +349,97 @@ def dig(result: dict[str, Any], path: str) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
-def run_scenario(name: str, spec: dict[str, Any], quick: bool, work: Path,
+def run_side(name: str, spec: dict[str, Any], side: str, quick: bool, folder: Path,
+             overrides: dict[str, str]) -> dict[str, Any]:
+    """One scenario against one server (a fresh one), with its checks."""
+    folder.mkdir()
+    before = settle(longest=5.0 if quick else 45.0)
+    meter = CpuMeter()
+    server: Product | Reference = (Product(folder, overrides) if side == "product"
+                                   else Reference(folder))
+    try:
+        call = server.new_call()
+        args = ["--scenario", spec["scenario"], "--client", spec["client"], *spec["args"],
+                *([] if quick else spec.get("full_args", []))]
+        acked = folder / "acked.txt"
+        if spec.get("ledger"):
+            args += ["--acked-file", str(acked)]
+        result = loadgen(server.url, call, args, quick, folder, server.process.pid)
+        if spec.get("ledger") and isinstance(server, Product):
+            result["ledger_check"] = check_ledger(server, call["id"], acked)
+    finally:
+        server.stop()
+    result["settle"] = before
+    result["machine"] = meter.stop()
+    problems = list(result.get("health", {}).get("failed", ["the loadgen reported no health"]))
+    if result["exit_status"] != 0:
+        problems.append(f"the load generator exited with status {result['exit_status']}")
+    check = result.get("ledger_check")
+    if check and not check["passed"]:
+        problems.append(f"ledger check: {check['why']}")
+    result["problems"] = problems
+    print(f"  {name} {side}: {'ok' if not problems else 'FAILED: ' + '; '.join(problems)}",
+          file=sys.stderr)
+    return result
+
+
+def run_scenario(name: str, spec: dict[str, Any], quick: bool, work: Path, repeat: int,
                  overrides: dict[str, str]) -> dict[str, Any]:
-    entry: dict[str, Any] = {}
-    for side in ("product", "reference"):
-        folder = work / f"{name}-{side}"
-        folder.mkdir()
-        server: Product | Reference = (Product(folder, overrides) if side == "product"
-                                       else Reference(folder))
-        try:
-            call = server.new_call()
-            args = list(spec["args"])
-            acked = folder / "acked.txt"
-            if spec.get("check") and side == "product" and spec["args"][1] == "S1":
-                args += ["--acked-file", str(acked)]
-            pid = server.process.pid
-            result = loadgen(server.url, call, args, quick, folder, pid)
-            if spec.get("check") and isinstance(server, Product):
-                result["ledger_check"] = check_ledger(server, call["id"], acked)
-                if spec["args"][1] == "S4":  # one granted decision per acknowledged participant
-                    check = result["ledger_check"]
-                    check["acked"] = dig(result, "burst.acked") or 0
-                    check["missing"] = max(0, int(check["acked"]) - check["stored"])
-            entry[side] = result
-        finally:
-            server.stop()
-        print(f"  {name} {side}: done", file=sys.stderr)
-    return entry
+    """Runs the scenario `repeat` times against a fresh product and a fresh reference each."""
+    runs = []
+    for index in range(repeat):
+        runs.append({side: run_side(name, spec, side, quick, work / f"{name}-{index}-{side}",
+                                    overrides)
+                     for side in ("product", "reference")})
+    return {"scenario": spec["scenario"], "client": spec["client"], "runs": runs,
+            "figures": figures(spec, runs)}
+
+
+def figures(spec: dict[str, Any], runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per figure: the median over the runs for each server, and the median of the per-run
+    ratios (each ratio taken within one run, product and reference minutes apart)."""
+    out: dict[str, dict[str, Any]] = {}
+    for path, label, higher in spec["figures"]:
+        mine = [dig(run["product"], path) for run in runs]
+        ref = [dig(run["reference"], path) for run in runs]
+        ratios = [(r / m if higher else m / r) for m, r in zip(mine, ref, strict=True)
+                  if m and r and m > 0 and r > 0]
+        out[label] = {"path": path, "product": _median(mine), "reference": _median(ref),
+                      "ratio": _median(ratios), "runs": len(runs),
+                      "product_runs": mine, "reference_runs": ref}
+    return out
+
+
+def _median(values: Sequence[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
 
 
 def table(results: dict[str, Any], limit: float) -> str:
-    rows = [("figure", "product", "reference", "ratio")]
-    for name, spec in SCENARIOS.items():
-        if name not in results:
+    rows = [("figure", "product", "reference", "ratio", "other CPU % (p/r)", "healthy")]
+    for name in SCENARIOS:
+        if name not in results or "figures" not in results[name]:
             continue
-        for path, label, higher in spec["figures"]:
-            mine = dig(results[name]["product"], path)
-            ref = dig(results[name]["reference"], path)
-            ratio = "–"
-            if mine and ref and mine > 0 and ref > 0:
-                ratio = f"{(ref / mine) if higher else (mine / ref):.2f}x"
-            rows.append((label, _fmt(mine), _fmt(ref), ratio))
+        runs = results[name]["runs"]
+        other = "/".join(
+            _fmt(_median([dig(run[side], "cpu.other_cpu_pct") for run in runs]))
+            for side in ("product", "reference"))
+        healthy = "yes" if not any(run[side]["problems"] for run in runs
+                                   for side in ("product", "reference")) else "NO"
+        for label, figure in results[name]["figures"].items():
+            ratio = "–" if figure["ratio"] is None else f"{figure['ratio']:.2f}x"
+            rows.append((label, _fmt(figure["product"]), _fmt(figure["reference"]), ratio,
+                         other, healthy))
     rows.append(("raw SQLite commits/s (WAL, synchronous=FULL), the durability limit",
-                 _fmt(limit), "", ""))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    lines = [" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+                 _fmt(limit), "", "", "", ""))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+             for r in rows]
     lines.insert(1, "-+-".join("-" * w for w in widths))
-    return "\n".join(lines) + "\n(ratio: how many times the reference is better)"
+    return "\n".join(lines) + (
+        "\n(ratio: how many times the reference is better, median of the per-run ratios; other"
+        "\nCPU: % of one core used by other processes during the measured phase, product/"
+        "reference)")
 
 
 def _fmt(value: float | None) -> str:
@@ -300,46 +448,81 @@ def _fmt(value: float | None) -> str:
     return f"{value:,.0f}" if value >= 100 else f"{value:,.2f}"
 
 
+def code_version() -> dict[str, Any]:
+    """The commit measured, and whether the tree differed from it (then the figures are not
+    that commit's). Results files and untracked files do not count."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
+                              check=False)
+        return done.stdout.rstrip("\n")
+
+    changed = [line for line in git("status", "--porcelain", "--untracked-files=no").splitlines()
+               if not line[3:].startswith("bench/results/")]
+    return {"commit": git("rev-parse", "HEAD"), "branch": git("rev-parse", "--abbrev-ref", "HEAD"),
+            "dirty": bool(changed), "changed_files": [line[3:] for line in changed],
+            "subject": git("log", "-1", "--format=%s")}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small, seconds-long runs (CI)")
     parser.add_argument("--only", nargs="*", choices=list(SCENARIOS), help="these scenarios")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="run each scenario N times (fresh servers each); the table gives "
+                             "medians")
     parser.add_argument("--json", type=Path, help="where to write the results")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="product setting for an experiment, e.g. "
                              "WIDGET_SERVER_HOST_BATCH_WINDOW=0")
     options = parser.parse_args()
+    if options.repeat < 1:
+        parser.error("--repeat must be at least 1")
     if not (BENCH / "node_modules").exists():
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=BENCH, check=True)
+    report: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"), "code": code_version(),
+        "command": " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
+        "quick": options.quick, "repeat": options.repeat,
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                    "python": platform.python_version(), "node": node_version()},
+        "product_settings": options.env}
     work = Path(tempfile.mkdtemp(prefix="widget-bench-"))
     results: dict[str, Any] = {}
     failures: list[str] = []
+    limit = 0.0
+    overrides = dict(item.split("=", 1) for item in options.env)
     try:
         limit = sqlite_limit(work, 1.0 if options.quick else 5.0)
         for name in options.only or SCENARIOS:
             print(f"scenario {name}", file=sys.stderr)
-            overrides = dict(item.split("=", 1) for item in options.env)
-            results[name] = run_scenario(name, SCENARIOS[name], options.quick, work, overrides)
-            for side in ("product", "reference"):
-                if not results[name][side].get("ok"):
-                    failures.append(f"{name} {side}: {results[name][side].get('error')}")
-            check = results[name]["product"].get("ledger_check")
-            if check and (check["missing"] or check["duplicates"] or not check["ledger_verifies"]):
-                failures.append(f"{name}: ledger check failed {check}")
+            results[name] = run_scenario(name, SCENARIOS[name], options.quick, work,
+                                         options.repeat, overrides)
+            for index, run in enumerate(results[name]["runs"]):
+                for side in ("product", "reference"):
+                    for problem in run[side]["problems"]:
+                        failures.append(f"{name} {side} (run {index + 1}): {problem}")
+    except BaseException as err:  # keep what was measured; say why it stopped
+        failures.append(f"the run stopped: {type(err).__name__}: {err}")
+        if not isinstance(err, Exception):
+            raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    summary = table(results, limit)
-    print(summary)
-    report = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "quick": options.quick,
-              "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                          "python": platform.python_version()},
-              "product_settings": options.env, "sqlite_full_commits_per_s": limit,
-              "scenarios": results, "table": summary}
-    target = options.json or BENCH / "results" / ("quick.json" if options.quick else "latest.json")
-    target.write_text(json.dumps(report, indent=2))
-    for failure in failures:
-        print(f"FAILED: {failure}", file=sys.stderr)
+        summary = table(results, limit)
+        print(summary)
+        report.update({"finished": datetime.now(UTC).isoformat(timespec="seconds"),
+                       "sqlite_full_commits_per_s": limit, "scenarios": results,
+                       "failures": failures, "table": summary})
+        target = options.json or BENCH / "results" / ("quick.json" if options.quick
+                                                       else "latest.json")
+        target.write_text(json.dumps(report, indent=2) + "\n")
+        for failure in failures:
+            print(f"FAILED: {failure}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def node_version() -> str:
+    done = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False)
+    return done.stdout.strip()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 "use strict";
 // Smoke test of the Node side (npm test): start the reference server, run every scenario in
-// --quick mode against it, and check the invariants a healthy run must show. Seconds long.
+// --quick mode against it (raw client, then S1 and S3 with socket.io-client too), and check
+// the invariants a healthy run must show (loadgen/checks.js). Seconds long.
 // Exit status 0 when every scenario passes.
 
 const { spawn, execFileSync } = require("node:child_process");
@@ -9,16 +10,8 @@ const path = require("node:path");
 
 const LOADGEN = path.join(__dirname, "loadgen", "loadgen.js");
 const SERVER = path.join(__dirname, "reference", "server.js");
-
-const CHECKS = {
-  S1: (r) => r.throughput.acked_in_window > 0 && r.throughput.errors_total === 0 &&
-    r.throughput.unacked_at_end === 0 && r.throughput.hosts_missing_decisions.every((n) => n === 0),
-  S2: (r) => r.latency.host_ms.n > 0 && r.latency.never_received === 0 && r.latency.errors === 0,
-  S3: (r) => r.memory.still_connected === r.memory.connected && r.memory.probe_acked === r.memory.probe_sent &&
-    r.memory.kb_per_connection > 0,
-  S4: (r) => r.burst.acked === r.burst.participants && r.burst.host_converged,
-  S5: (r) => r.snapshot.roster_participants.every((n) => n === r.snapshot.joined) && r.snapshot.errors.length === 0,
-};
+// Every scenario with the raw client, then S1 and S3 with socket.io-client (as a browser).
+const RUNS = [["S1", "raw"], ["S2", "raw"], ["S3", "raw"], ["S4", "raw"], ["S5", "raw"], ["S1", "sio"], ["S3", "sio"]];
 
 function startServer() {
   return new Promise((resolve, reject) => {
@@ -35,10 +28,10 @@ function startServer() {
   });
 }
 
-function runScenario(port, pid, scenario) {
-  const token = `smoke-${scenario}-${Date.now()}`; // a fresh call per scenario
+function runScenario(port, pid, scenario, client) {
+  const token = `smoke-${scenario}-${client}-${Date.now()}`; // a fresh call per scenario
   const out = execFileSync(process.execPath, [
-    LOADGEN, "--url", `http://127.0.0.1:${port}`, "--scenario", scenario, "--quick",
+    LOADGEN, "--url", `http://127.0.0.1:${port}`, "--scenario", scenario, "--quick", "--client", client,
     "--widget-token", token, "--host-token", token, "--server-pid", String(pid),
   ], { timeout: 120000, stdio: ["ignore", "pipe", "ignore"] }).toString();
   const lines = out.trim().split("\n");
@@ -49,16 +42,17 @@ async function main() {
   const { child, port } = await startServer();
   let failed = 0;
   try {
-    for (const scenario of Object.keys(CHECKS)) {
+    for (const [scenario, client] of RUNS) {
       let verdict;
       try {
-        const result = runScenario(port, child.pid, scenario);
-        verdict = result.ok && CHECKS[scenario](result) ? "ok" : "FAILED " + JSON.stringify(result);
+        // The loadgen applies loadgen/checks.js, the same checks bench/run.py reads.
+        const result = runScenario(port, child.pid, scenario, client);
+        verdict = result.health.healthy ? "ok" : `FAILED (${result.health.failed.join("; ")}) ` + JSON.stringify(result);
       } catch (err) {
         verdict = "FAILED " + err.message;
       }
       if (verdict !== "ok") failed += 1;
-      process.stdout.write(`${scenario} ${verdict}\n`);
+      process.stdout.write(`${scenario} ${client} ${verdict}\n`);
     }
   } finally {
     child.kill("SIGTERM");

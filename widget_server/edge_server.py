@@ -22,6 +22,12 @@ RESERVED_FILES = 64
 
 class HeaderDeadline(eventlet.wsgi.HttpProtocol):
     header_timeout = 10.0
+    # Each connection's buffered reader and writer live as long as it does, and a websocket
+    # uses neither (it reads and writes the raw socket): eventlet's 8 KB + 16 KB were a third
+    # of an idle participant's memory (bench/README.md). Longer requests and answers pass
+    # through in several reads, or in one direct write.
+    rbufsize = 2048
+    wbufsize = 2048
     _deadline: eventlet.Timeout | None = None
 
     def handle_one_request(self) -> None:

@@ -32,6 +32,8 @@ function makeSocket(opts, nsp, token) {
     nsp,
     auth: { token },
     connectTimeoutMs: opts.connectTimeout * 1000,
+    transports: opts.transports.split(","),
+    deflate: opts.deflate === "on",
   });
 }
 
@@ -90,6 +92,19 @@ class ConnectStats {
   }
 }
 
+// The content hash of the notice that `join` says was shown: --notice-hash, or else read
+// once per run with the `notice` event (as the widget reads the notice before joining) on
+// the first participant's socket, and shared by all.
+let noticeHashRead = null;
+function noticeHash(opts, socket) {
+  if (opts.noticeHash) return Promise.resolve(opts.noticeHash);
+  if (noticeHashRead === null) {
+    noticeHashRead = within(socket.emitAck("notice", { language: opts.language }), opts.ackTimeout * 1000, null)
+      .then((ack) => (ack && ack.ok && ack.notice && ack.notice.content_hash) || null);
+  }
+  return noticeHashRead;
+}
+
 // Connects and joins participant number i; resolves with a Participant or null.
 async function openParticipant(opts, i, stats) {
   stats.attempted += 1;
@@ -107,7 +122,14 @@ async function openParticipant(opts, i, stats) {
   socket.onDisconnect(() => {
     stats.disconnected += 1;
   });
-  const payload = { fields: joinFields(opts, i), language: opts.language };
+  const seen = await noticeHash(opts, socket);
+  if (!seen) {
+    stats.fail("notice:unavailable");
+    socket.close();
+    return null;
+  }
+  // CONTRACT §A: join names the notice version shown (its content hash).
+  const payload = { fields: joinFields(opts, i), language: opts.language, seen: { notice_hash: seen } };
   const ack = await within(socket.emitAck("join", payload), opts.ackTimeout * 1000, null);
   if (!ack || !ack.ok) {
     stats.fail("join:" + (ack ? (ack.error && ack.error.code) || "refused" : "timeout"));

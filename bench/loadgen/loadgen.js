@@ -5,11 +5,13 @@
 // before it) and, with --json, writes the same object to a file. Progress goes to stderr.
 //
 // Exit status: 0 done, 1 the scenario failed (see "error"), 2 the overall --timeout hit
-// (partial result printed), 64 bad usage.
+// (partial result printed), 64 bad usage. `health` says whether the run was healthy
+// (loadgen/checks.js): a done run can still be unhealthy (errors, lost updates).
 
 const fs = require("node:fs");
 const { USAGE, UsageError, resolveOptions } = require("./options");
 const { now, round, rssKb, cpuSeconds } = require("./metrics");
+const { health } = require("./checks");
 
 const SCENARIOS = {
   S1: require("./scenarios/throughput"),
@@ -69,6 +71,7 @@ async function main() {
     result.timed_out = true;
     result.error = `overall timeout of ${opts.timeout} s`;
     stamp();
+    result.health = health(result);
     finish(opts, result, 2);
   }, opts.timeout * 1000);
 
@@ -80,6 +83,7 @@ async function main() {
   }
   clearTimeout(watchdog);
   stamp();
+  result.health = health(result);
   finish(opts, result, result.ok ? 0 : 1);
 }
 

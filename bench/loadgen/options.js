@@ -4,15 +4,18 @@
 const USAGE = `usage: node loadgen.js --url http://127.0.0.1:PORT --scenario S1|S2|S3|S4|S5
          --widget-token T --host-token H [options] [--json out.json]
 
-common:   --client raw|sio (raw)  --quick  --server-pid PID  --timeout S
+common:   --client raw|sio (raw)  --transports polling,websocket|websocket (sio only: as a
+          browser, polling first then the upgrade)  --deflate on|off (sio only: on, as a
+          browser offers it)  --notice-hash sha256:... (else read once with the "notice" event)
+          --quick  --server-pid PID  --timeout S
           --connect-timeout S (20)  --ack-timeout S (30)  --inflight N (handshakes in flight)
           --purpose KEY (recording)  --language L (en)  --fields JSON ({}; "{i}" in a string
           value becomes the participant's number)  --path /socket.io  --drain S (10)
 S1:       --participants N (100)  --hosts K (1)  --warmup S (2)  --duration S (10)
-          --acked-file PATH (one acknowledged event_id per line)
+          --acked-file PATH (one acknowledged event_id per line; S1 and S4)
 S2:       --connected N (5000)  --rate R (1000)  --warmup S (2)  --duration S (20)
 S3:       --connected N (10000)  --hold S (30)  --probe N (100)
-S4:       --participants N (2000)  (--inflight defaults to all of them)
+S4:       --participants N (2000)  (--inflight defaults to all of them)  --acked-file PATH
 S5:       --connected N (5000)  --repeats N (5)`;
 
 // Full-size defaults, then the --quick sizes (seconds-long, for CI).
@@ -35,6 +38,8 @@ const SLACK_S = { S1: 120, S2: 240, S3: 300, S4: 240, S5: 300 };
 
 const COMMON = {
   client: "raw",
+  transports: "polling,websocket",
+  deflate: "on",
   path: "/socket.io",
   purpose: "recording",
   language: "en",
@@ -51,7 +56,7 @@ const NUMERIC = new Set([
 ]);
 const STRINGS = new Set([
   "url", "scenario", "widgetToken", "hostToken", "json", "ackedFile", "client", "path", "purpose",
-  "language", "fields",
+  "language", "fields", "transports", "deflate", "noticeHash",
 ]);
 
 const camel = (flag) => flag.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
@@ -93,6 +98,13 @@ function resolveOptions(argv) {
   }
   if (scenario !== "S3" && !given.hostToken) throw new UsageError("--host-token is required");
   if (given.client && !["raw", "sio"].includes(given.client)) throw new UsageError("--client must be raw or sio");
+  if (given.deflate && !["on", "off"].includes(given.deflate)) throw new UsageError("--deflate must be on or off");
+  if (given.transports) {
+    const names = given.transports.split(",");
+    if (!names.every((t) => ["polling", "websocket"].includes(t))) {
+      throw new UsageError("--transports takes polling and/or websocket, comma-separated");
+    }
+  }
   let fields;
   try {
     fields = JSON.parse(given.fields || COMMON.fields);
@@ -107,6 +119,11 @@ function resolveOptions(argv) {
     scenario,
     fields,
   };
+  if (opts.client === "raw") {
+    // The raw client speaks websocket only and never offers compression.
+    opts.transports = "websocket";
+    opts.deflate = "off";
+  }
   if (opts.inflight === null) opts.inflight = opts.participants; // S4: everybody at once
   if (opts.hosts !== undefined && opts.hosts < 1) throw new UsageError("--hosts must be at least 1");
   if (opts.timeout === undefined) opts.timeout = plannedSeconds(opts) + SLACK_S[scenario];

@@ -1,22 +1,28 @@
 "use strict";
-// The same interface as RawSocket, on the official socket.io-client (websocket only,
-// one connection per socket, no reconnection). Selected with `--client sio`.
+// The same interface as RawSocket, on the official socket.io-client, one connection per
+// socket, no reconnection. Selected with `--client sio`. By default it connects as a browser
+// does: HTTP long-polling first, then the upgrade to websocket, offering permessage-deflate
+// (`--transports websocket` and `--deflate off` take those away, to see what each costs).
 
 const { io } = require("socket.io-client");
 const { performance } = require("node:perf_hooks");
 const { ConnectError } = require("./raw-client");
 
 class SioSocket {
-  constructor({ url, path = "/socket.io", nsp, auth, connectTimeoutMs = 20000 }) {
+  constructor({
+    url, path = "/socket.io", nsp, auth, connectTimeoutMs = 20000,
+    transports = ["polling", "websocket"], deflate = true,
+  }) {
     this.target = new URL(nsp, url).toString();
     this.options = {
       path,
       auth,
-      transports: ["websocket"],
+      transports,
       forceNew: true, // one Manager, hence one connection, per socket
       reconnection: false,
       timeout: connectTimeoutMs,
-      perMessageDeflate: false,
+      // socket.io-client's own default offers permessage-deflate (threshold 1 KB), as browsers do.
+      perMessageDeflate: deflate ? { threshold: 1024 } : false,
     };
     this.connectTimeoutMs = connectTimeoutMs;
     this.socket = null;

@@ -12,8 +12,13 @@ const INITIAL_STATE = { recording: "pending" };
 // reference keeps the newest ones only, so a long saturation run cannot exhaust memory.
 const REMEMBERED_EVENT_IDS = 200000;
 
-function error(code, message) {
-  return { ok: false, error: { code, message } };
+// CONTRACT §A: an event_id is a UUID (any version, canonical text form).
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function error(code, message, field) {
+  const body = { code, message };
+  if (field) body.fields = { [field]: [message] };
+  return { ok: false, error: body };
 }
 
 class Call {
@@ -65,8 +70,8 @@ class Call {
   }
 
   decide(participant, eventId, choices) {
-    if (typeof eventId !== "string" || eventId.length === 0 || eventId.length > 100) {
-      return { ack: error("invalid_event_id", "event_id must be a non-empty string"), update: null };
+    if (typeof eventId !== "string" || !UUID.test(eventId)) {
+      return { ack: error("validation_failed", "event_id must be a UUID", "event_id"), update: null };
     }
     const first = this.decisions.get(eventId);
     if (first) return { ack: first, update: null };

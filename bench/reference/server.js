@@ -8,6 +8,7 @@
 //
 // Prints "READY <port>" on stdout once listening on 127.0.0.1.
 
+const crypto = require("node:crypto");
 const http = require("node:http");
 const { Server } = require("socket.io");
 const { Call } = require("./call");
@@ -26,6 +27,32 @@ function parsePort(argv, env) {
 }
 
 const calls = new Map(); // call id (the token itself) -> Call
+
+// One notice for every reference call. `join` must name it as seen (CONTRACT §A): its hash,
+// as the widget learns it from the `notice` event (or the host from POST /api/v1/calls).
+const NOTICE_HASH = "sha256:" + crypto.createHash("sha256").update("reference notice v1").digest("hex");
+const NOTICE = {
+  version: 1,
+  content_hash: NOTICE_HASH,
+  language: "en",
+  purposes: [{ key: "recording", lawful_basis: "consent", gates_recording: true, grant_fields: [] }],
+};
+
+function validationFailed(field, message) {
+  return { ok: false, error: { code: "validation_failed", message, fields: { [field]: [message] } } };
+}
+
+// What the product checks of a join before anything is stored: the notice shown.
+function joinRefusal(payload) {
+  const seen = payload && typeof payload === "object" ? payload.seen : undefined;
+  if (!seen || typeof seen !== "object" || typeof seen.notice_hash !== "string") {
+    return validationFailed("seen", "seen.notice_hash names the notice shown");
+  }
+  if (seen.notice_hash !== NOTICE_HASH) {
+    return { ok: false, error: { code: "stale_notice", message: "the notice has changed; show it again" } };
+  }
+  return null;
+}
 
 function callFor(token) {
   let call = calls.get(token);
@@ -67,18 +94,24 @@ function serve(port) {
     const call = socket.data.call;
     const resume = socket.handshake.auth.resume;
 
-    socket.on("join", (_payload, ack) => {
+    socket.on("notice", (_payload, ack) => {
+      replyTo(ack)({ ok: true, notice: NOTICE, languages: ["en"], join_fields: [] });
+    });
+
+    socket.on("join", (payload, ack) => {
       const reply = replyTo(ack);
+      const refusal = joinRefusal(payload);
+      if (refusal) return reply(refusal);
       let participant = socket.data.participant;
       if (!participant) {
         const joined = call.join(typeof resume === "string" ? resume : undefined);
         participant = socket.data.participant = joined.participant;
         if (joined.update) hosts.to(hostsRoom(call)).emit("update", joined.update);
       }
-      reply({
+      return reply({
         ok: true,
         participant: { id: participant.id, resume: participant.resume },
-        notice: {},
+        notice: NOTICE,
         state: { ...participant.state },
       });
     });

@@ -4,6 +4,7 @@
 // to the last acknowledgement and until the host has seen a granted decision for every
 // participant that was acknowledged.
 
+const fs = require("node:fs");
 const { ConnectStats, openHosts, openParticipant, pool, waitUntil, within } = require("../fleet");
 const { now, round, summarize, CpuWindow } = require("../metrics");
 
@@ -31,7 +32,8 @@ async function run(opts, result, log, deadline) {
 
   const stats = new ConnectStats("participants");
   const decideMs = [];
-  const ackedIds = [];
+  const ackedIds = []; // participant ids
+  const ackedEvents = []; // their decisions' event ids (--acked-file)
   const ackedAt = [];
   let decideErrors = 0;
   log(`S4: ${opts.participants} participants, ${opts.inflight} in flight`);
@@ -44,11 +46,13 @@ async function run(opts, result, log, deadline) {
       const p = await openParticipant(opts, i + 1, stats);
       if (!p) return;
       const t = now();
-      const ack = await within(p.decide(opts.purpose, "granted").acked, opts.ackTimeout * 1000, null);
+      const decision = p.decide(opts.purpose, "granted");
+      const ack = await within(decision.acked, opts.ackTimeout * 1000, null);
       if (ack && ack.ok) {
         const at = now();
         decideMs.push(at - t);
         ackedIds.push(p.id);
+        ackedEvents.push(decision.eventId);
         ackedAt.push(at - t0);
       } else decideErrors += 1;
     },
@@ -67,6 +71,7 @@ async function run(opts, result, log, deadline) {
     const t = seenGranted.get(id);
     if (t !== undefined) lastSeen = Math.max(lastSeen === null ? 0 : lastSeen, t - t0);
   }
+  if (opts.ackedFile) fs.writeFileSync(opts.ackedFile, ackedEvents.map((id) => id + "\n").join(""));
   result.burst = {
     participants: opts.participants,
     acked: ackedIds.length,
@@ -79,6 +84,7 @@ async function run(opts, result, log, deadline) {
     host_summary_granted: summaryGranted,
     host_summary_reached_ms: summaryGrantedAt === null ? null : round(summaryGrantedAt - t0, 1),
     decide_ms: summarize(decideMs),
+    acked_file: opts.ackedFile || null,
   };
   result.hosts = [host.toJSON()];
 }
