@@ -48,6 +48,11 @@ def decide_command(call_id: str, participant_id: str, data: dict[str, Any],
         channel=channel)
 
 
+def receipt_id(data: dict[str, Any]) -> str:
+    """The id of a receipt (`rcpt_…`), as a decide acknowledgement gave it."""
+    return storable(data.get("id"), "id", MAX_KEY)
+
+
 def language_of(data: dict[str, Any]) -> str | None:
     language = data.get("language")
     return None if language is None else storable(language, "language", MAX_LANGUAGE)
