@@ -107,10 +107,11 @@ def purge(ctx: click.Context) -> None:
 @click.option("--call", "call_id", default=None, help="Check only this call.")
 @click.pass_context
 def verify_ledger(ctx: click.Context, call_id: str | None) -> None:
-    """Check every hash chain; exit 1 naming the first bad event."""
+    """Check every hash chain and signed checkpoint; exit 1 naming the first bad event."""
     app = _app(ctx)
+    public_keys = app.extensions["widget_keys"].ring().public_keys()
     with db(app).read_session() as session:
-        verdict = ledger.verify(session, call_id)
+        verdict = ledger.verify(session, call_id, public_keys)
     if verdict.ok:
         click.echo(f"Ledger intact: {verdict.events} events in {verdict.calls} calls.")
         return

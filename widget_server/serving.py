@@ -8,7 +8,7 @@ from widget_server import logs
 from widget_server.gc_policy import FREEZE_EVERY, CollectorPolicy
 from widget_server.guard import guard
 from widget_server.realtime import socketio
-from widget_server.services import retention
+from widget_server.services import checkpoints, retention
 
 MAINTENANCE_TICK = 2.5  # a new organisation may embed within this many seconds
 
@@ -27,15 +27,24 @@ def prepare(app: Flask) -> None:
 
 
 def maintenance(app: Flask) -> None:
-    """Refreshes the embed origins often and applies retention every PURGE_INTERVAL seconds."""
+    """Refreshes the embed origins often, signs the ledger heads that changed every
+    CHECKPOINT_INTERVAL seconds, and applies retention every PURGE_INTERVAL seconds."""
     since_purge = float(app.config["PURGE_INTERVAL"])
     since_check = 0.0
+    since_checkpoint = float(app.config["CHECKPOINT_INTERVAL"])  # at once: ends a crash lost
     while True:
         try:
             app.extensions["widget_origins"].refresh()
             if not app.config["MESSAGE_QUEUE"] and since_check >= app.config["PRESENCE_CHECK"]:
                 since_check = 0.0
                 app.extensions["widget_presence"].check()
+            if since_checkpoint >= app.config["CHECKPOINT_INTERVAL"]:
+                since_checkpoint = 0.0
+                ring = app.extensions["widget_keys"].ring()
+                with app.extensions["widget_db"].session() as session:
+                    signed = checkpoints.sign_changed(session, ring)
+                if signed:
+                    logs.debug("checkpoints_signed", calls=signed)
             if since_purge >= app.config["PURGE_INTERVAL"]:
                 since_purge = 0.0
                 with app.extensions["widget_db"].session() as session:
@@ -47,6 +56,7 @@ def maintenance(app: Flask) -> None:
         socketio.sleep(MAINTENANCE_TICK)
         since_purge += MAINTENANCE_TICK
         since_check += MAINTENANCE_TICK
+        since_checkpoint += MAINTENANCE_TICK
 
 
 Runner = Callable[[Flask, str, int], None]

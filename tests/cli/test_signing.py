@@ -119,3 +119,27 @@ def receipts_now(cli: Cli) -> str:
         token = receipts.signed_receipt(s, keys(cli).ring(), pid, rid, "https://x.example")
     db.dispose()
     return token
+
+
+def test_verify_ledger_catches_a_consistent_rewrite_and_a_deleted_final_checkpoint(
+        cli: Cli) -> None:
+    from tests.services.support import World
+    from tests.services.test_checkpoints import rewrite_consistently
+    from widget_server.services import calls
+
+    made = populate(cli.url)
+    db = Database(cli.url)
+    with db.session() as s:
+        calls.end_call(s, made["org"], made["call"], keys(cli).ring())
+    assert cli("verify-ledger").returncode == 0
+    rewrite_consistently(World(db), made["call"], 2, "denied")  # every hash recomputed
+    db.dispose()
+    ran = cli("verify-ledger")
+    assert ran.returncode == 1
+    assert f"call {made['call']}, event seq 8" in ran.stderr  # the final checkpoint's seq
+    assert "signed checkpoint" in ran.stderr
+
+    sql(cli.url, "DELETE FROM checkpoint")
+    ran = cli("verify-ledger", "--call", made["call"])
+    assert ran.returncode == 1 and f"call {made['call']}" in ran.stderr
+    assert "final signed checkpoint is missing" in ran.stderr

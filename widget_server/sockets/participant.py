@@ -8,7 +8,7 @@ from widget_server.domain.errors import AlreadyJoined, NotJoined
 from widget_server.domain.notice import choose_language, languages_of
 from widget_server.domain.tokens import WIDGET
 from widget_server.realtime import participant_room
-from widget_server.services import live, receipts
+from widget_server.services import live, receipts, roster
 from widget_server.services.live.notices import notice_of_call
 from widget_server.sockets import payloads
 from widget_server.sockets.base import CallNamespace
@@ -55,9 +55,13 @@ class ParticipantNamespace(CallNamespace):
     def _notice(self, connection: Connection, data: dict[str, Any]) -> dict[str, Any]:
         with self.database.read_session() as session:
             info = notice_of_call(session, connection.call_id)
+            # Once joined (after a notice_changed, say): the participant's own states and
+            # the fields held, so the widget asks again from the server's facts.
+            own = (roster.own_state(session, connection.participant_id)
+                   if connection.participant_id is not None else {})
         language = choose_language(info.content, payloads.language_of(data))
         return {"notice": info.render(language), "languages": languages_of(info.content),
-                "join_fields": info.join_fields}
+                "join_fields": info.join_fields, **own}
 
     def _join(self, connection: Connection, data: dict[str, Any]) -> dict[str, Any]:
         if connection.participant_id is not None:
