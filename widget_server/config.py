@@ -62,6 +62,7 @@ def load(app: Flask, overrides: dict[str, Any] | None) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'widget.db'}"
     if not app.config["SIGNING_KEY_FILE"]:
         app.config["SIGNING_KEY_FILE"] = str(Path(app.instance_path) / "signing_key.json")
+        app.config["SIGNING_KEY_FROM_INSTANCE"] = True
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
         app.config["SECRET_KEY_FROM_INSTANCE"] = True
@@ -75,6 +76,15 @@ def serving_problem(app: Flask) -> str | None:
         return ("WIDGET_SERVER_MESSAGE_QUEUE is set but WIDGET_SERVER_SECRET_KEY is not: "
                 "processes sharing a message queue must share one secret key, or each rejects "
                 "the others' tokens. Set the same WIDGET_SERVER_SECRET_KEY for every process.")
+    return None
+
+
+def serving_warning(app: Flask) -> str | None:
+    """A configuration that serves, but not as the operator likely means: processes sharing a
+    message queue, each signing with its own instance key, serve JWKS that differ, so a
+    receipt one signed does not verify against the keys another lists."""
+    if app.config["MESSAGE_QUEUE"] and app.config.get("SIGNING_KEY_FROM_INSTANCE"):
+        return "signing_key_per_process"
     return None
 
 

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from widget_server import logs
+from widget_server import config, logs
 from widget_server.gc_policy import FREEZE_EVERY, CollectorPolicy
 from widget_server.guard import guard
 from widget_server.realtime import socketio
@@ -19,6 +19,9 @@ def prepare(app: Flask) -> None:
     A lone process knows nobody is connected to it after a restart. Processes sharing a
     message queue do not know who is connected to the others, so they leave presence alone.
     """
+    warning = config.serving_warning(app)
+    if warning:  # README, Configuration: WIDGET_SERVER_SIGNING_KEY_FILE
+        logs.warning(warning, setting="WIDGET_SERVER_SIGNING_KEY_FILE")
     if not app.config["MESSAGE_QUEUE"]:
         away = app.extensions["widget_presence"].reset()
         if away:
@@ -40,11 +43,14 @@ def maintenance(app: Flask) -> None:
                 app.extensions["widget_presence"].check()
             if since_checkpoint >= app.config["CHECKPOINT_INTERVAL"]:
                 since_checkpoint = 0.0
-                ring = app.extensions["widget_keys"].ring()
-                with app.extensions["widget_db"].session() as session:
-                    signed = checkpoints.sign_changed(session, ring)
-                if signed:
-                    logs.debug("checkpoints_signed", calls=signed)
+                database = app.extensions["widget_db"]
+                with database.read_session() as session:
+                    heads = checkpoints.pending_heads(session)
+                if heads:
+                    with database.session() as session:
+                        checkpoints.sign_heads(session, app.extensions["widget_keys"].ring(),
+                                               heads)
+                    logs.debug("checkpoints_signed", calls=len(heads))
             if since_purge >= app.config["PURGE_INTERVAL"]:
                 since_purge = 0.0
                 with app.extensions["widget_db"].session() as session:

@@ -48,3 +48,18 @@ def test_a_configured_key_file_is_used_and_a_rotation_shows_at_once(
     assert [k["kid"] for k in after] == [ring.kid, before[0]["kid"]]
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     app.extensions["widget_db"].dispose()
+
+
+def test_processes_sharing_a_queue_are_warned_to_share_one_key_file(tmp_path: Path) -> None:
+    from widget_server import config
+
+    def loaded(**overrides: str) -> Flask:
+        app = Flask(__name__, instance_path=str(tmp_path / "instance"))
+        config.load(app, {"ASYNC_MODE": "threading", **overrides})
+        return app
+
+    queue = "redis://127.0.0.1:1/0"
+    assert config.serving_warning(loaded(MESSAGE_QUEUE=queue)) == "signing_key_per_process"
+    shared = loaded(MESSAGE_QUEUE=queue, SIGNING_KEY_FILE=str(tmp_path / "shared.json"))
+    assert config.serving_warning(shared) is None
+    assert config.serving_warning(loaded()) is None  # one process: its own key is right

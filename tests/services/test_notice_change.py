@@ -172,3 +172,26 @@ def test_another_organisations_call_is_not_found(world: World, lecture: Lecture)
     with world.db.session() as s, pytest.raises(DomainError) as caught:
         calls.change_notice(s, other_org, lecture.call_id, 2)
     assert caught.value.code == "not_found"
+
+
+def test_receipts_name_the_notice_version_their_decision_was_recorded_under(
+        world: World, lecture: Lecture) -> None:
+    from tests.services.test_receipts import jose_verify
+    from widget_server.services import receipts
+
+    ada = lecture.join("Ada")
+    before = lecture.decide(ada, {"recording": "granted"})["receipt"]["id"]
+    v2 = world.publish_version(lecture.org_id, lecture.notice["id"], second_version())
+    change(world, lecture, 2)
+    after = lecture.decide(ada, {"transcript": "granted"})["receipt"]["id"]
+    with world.db.read_session() as s:
+        old, new = (jose_verify(receipts.signed_receipt(s, world.ring, ada, rid, "https://x"),
+                                world.ring.jwks()) for rid in (before, after))
+    assert old["notice"]["version"] == 1 and old["notice"]["content_hash"] == (
+        lecture.notice["content_hash"])
+    assert [p["key"] for p in old["purposes"]] == [
+        "recording", "notes_email", "attendance", "service"]
+    assert new["notice"]["version"] == 2 and new["notice"]["content_hash"] == v2["content_hash"]
+    assert {p["key"]: p["state"] for p in new["purposes"]} == {
+        "recording": "pending", "attendance": "not_objected", "service": "informed",
+        "transcript": "granted"}

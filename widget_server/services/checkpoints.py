@@ -40,10 +40,10 @@ def sign_head(session: Session, ring: KeyRing, call_id: str, now: datetime | Non
     return view(checkpoint)
 
 
-def sign_changed(session: Session, ring: KeyRing, now: datetime | None = None) -> int:
-    """One pass: sign the head of every call whose ledger moved past its last checkpoint, and
-    of every ended call without a final one. Commits once; returns how many were signed."""
-    now = now or utcnow()
+def pending_heads(session: Session) -> list[tuple[str, int, str, bool]]:
+    """(call id, seq, hash, final) of every call whose ledger moved past its last checkpoint,
+    and of every ended call without a final one. Reads only: a quiet server takes no write
+    lock for its periodic pass."""
     last = (select(Checkpoint.call_id, func.max(Checkpoint.seq).label("seq"))
             .group_by(Checkpoint.call_id).subquery())
     final = aliased(Checkpoint)
@@ -53,10 +53,23 @@ def sign_changed(session: Session, ring: KeyRing, now: datetime | None = None) -
         .outerjoin(last, last.c.call_id == Call.id)
         .where(or_(Call.ledger_seq > func.coalesce(last.c.seq, 0),
                    and_(Call.status == "ended", ~has_final)))).all()
-    for call_id, seq, head, status in rows:
-        _add(session, ring, call_id, seq, head, status == "ended", now)
+    return [(call_id, seq, head, status == "ended") for call_id, seq, head, status in rows]
+
+
+def sign_heads(session: Session, ring: KeyRing, heads: list[tuple[str, int, str, bool]],
+               now: datetime | None = None) -> int:
+    """Sign these heads (from pending_heads: committed heads never change, the ledger only
+    grows). Commits once; returns how many were signed."""
+    now = now or utcnow()
+    for call_id, seq, head, final in heads:
+        _add(session, ring, call_id, seq, head, final, now)
     session.commit()
-    return len(rows)
+    return len(heads)
+
+
+def sign_changed(session: Session, ring: KeyRing, now: datetime | None = None) -> int:
+    """One pass in one session: pending_heads, then sign_heads."""
+    return sign_heads(session, ring, pending_heads(session), now)
 
 
 def _add(session: Session, ring: KeyRing, call_id: str, seq: int, head: str, final: bool,
