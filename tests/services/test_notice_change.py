@@ -195,3 +195,36 @@ def test_receipts_name_the_notice_version_their_decision_was_recorded_under(
     assert {p["key"]: p["state"] for p in new["purposes"]} == {
         "recording": "pending", "attendance": "not_objected", "service": "informed",
         "transcript": "granted"}
+
+
+def test_counts_and_stored_states_agree_after_a_change_in_a_busy_call(world: World,
+                                                                     lecture: Lecture) -> None:
+    from collections import Counter
+
+    people = [lecture.join(f"P{i}") for i in range(40)]
+    for i, pid in enumerate(people):
+        if i % 2:
+            lecture.decide(pid, {"recording": "granted"})
+        if i % 3 == 0:
+            lecture.decide(pid, {"attendance": "objected"})
+        if i % 5 == 0:
+            lecture.decide(pid, {"notes_email": "granted"}, fields={"email": f"p{i}@x.org"})
+    for pid in people[:10]:
+        lecture.leave(pid)
+    world.publish_version(lecture.org_id, lecture.notice["id"], second_version())
+    summary = change(world, lecture, 2)["update"]["summary"]
+    stored: Counter[tuple[str, str]] = Counter()
+    for pid in people:
+        states = world.states(pid)
+        assert set(states) == {"recording", "attendance", "service", "transcript"}
+        stored.update(states.items())
+        assert world.participant(pid).email is None
+    assert summary["purposes"] == {
+        key: {state: n for (k, state), n in sorted(stored.items()) if k == key}
+        for key in sorted({k for k, _ in stored})}
+    assert summary["purposes"]["attendance"] == {"objected": 14, "not_objected": 26}
+    assert summary["present"] == 30
+    assert world.get_call(lecture.org_id, lecture.call_id)["summary"] == summary
+    gate = lecture.gate()
+    assert gate["recording_allowed"] is False and len(gate["blocking"]) == 30
+    assert world.verify().ok

@@ -235,9 +235,13 @@ def load(session: Session, call_id: str, commands: Iterable[Command], now: datet
             query = query.where(PEOPLE.c.id.in_(ids))
         people = {row["id"]: Person(dict(row), {})
                   for row in session.execute(query).mappings()}
+        # Everyone's states by the call (no parameter per participant) for a notice change.
+        whose = (STATES.c.participant_id.in_(people) if not changes else
+                 STATES.c.participant_id.in_(select(PEOPLE.c.id)
+                                             .where(PEOPLE.c.call_id == call_id)))
         for pid, purpose, state in session.execute(
                 select(STATES.c.participant_id, STATES.c.purpose, STATES.c.state)
-                .where(STATES.c.participant_id.in_(people))):
+                .where(whose)):
             people[pid].states[purpose] = state
     event_ids = {c.event_id for c in commands if isinstance(c, Decide)}
     receipts: dict[tuple[str, str], dict[str, Any]] = {}
