@@ -1,4 +1,4 @@
-"""signed ledger checkpoints (CONTRACT §B)
+"""signed ledger checkpoints (CONTRACT §B); room for the update kind notice_changed
 
 Revision ID: 0003
 Revises: 0002
@@ -28,11 +28,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('checkpoint', schema=None) as batch_op:
         batch_op.create_index('ix_checkpoint_call_seq', ['call_id', 'seq'], unique=False)
+    with op.batch_alter_table('call_update', schema=None) as batch_op:
+        batch_op.alter_column('kind', existing_type=sa.String(length=12),
+                              type_=sa.String(length=20), existing_nullable=False)
     # Calls that ended before checkpoints existed get their final one from the server's next
     # checkpoint pass (services/checkpoints.py).
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('call_update', schema=None) as batch_op:
+        batch_op.alter_column('kind', existing_type=sa.String(length=20),
+                              type_=sa.String(length=12), existing_nullable=False)
     with op.batch_alter_table('checkpoint', schema=None) as batch_op:
         batch_op.drop_index('ix_checkpoint_call_seq')
     op.drop_table('checkpoint')

@@ -61,3 +61,30 @@ def test_a_live_ledger_is_checkpointed_and_a_receipt_verifies(fast: Server, tmp_
     assert org.get(f"/api/v1/calls/{call['id']}/checkpoints")["items"][-1]["final"] is True
     verdict = fast.cli("verify-ledger", check=False)
     assert verdict.returncode == 0, verdict.stderr
+
+
+def test_a_notice_change_on_a_migrated_database_reaches_a_live_participant(fast: Server
+                                                                          ) -> None:
+    from tests.services.test_notice_change import second_version
+
+    org = Org(fast)
+    published = org.post("/api/v1/notices", lecture_notice())
+    call = org.post("/api/v1/calls", {"title": "E2E", "notice_id": published["id"]})
+    person = Participant(fast.url, call["widget"]["token"])
+    told: list = []
+    person.client.on("notice_changed", told.append, namespace="/participant")
+    try:
+        person.join({"display_name": "Ada"})
+        org.post(f"/api/v1/notices/{published['id']}/versions", second_version())
+        changed = org.post(f"/api/v1/calls/{call['id']}/notice", {"version": 2})
+        assert changed["notice"]["version"] == 2
+        deadline = time.monotonic() + 10
+        while not told and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert told and told[0]["asked_again"] == ["recording", "transcript"]
+        shown = person.call("notice", {"language": "en"})
+        assert shown["notice"]["version"] == 2 and shown["state"]["transcript"] == "pending"
+    finally:
+        person.close()
+    verdict = fast.cli("verify-ledger", check=False)
+    assert verdict.returncode == 0, verdict.stderr

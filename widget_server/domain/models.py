@@ -211,7 +211,7 @@ class CallUpdate(Base):
     __tablename__ = "call_update"
     call_id: Mapped[str] = mapped_column(ForeignKey("call.id"), primary_key=True)
     seq: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(12))
+    kind: Mapped[str] = mapped_column(String(20))  # "notice_changed" is the longest
     participant_id: Mapped[str | None] = mapped_column(String(40))
     snapshot: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
