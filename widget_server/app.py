@@ -8,6 +8,7 @@ from widget_server import config
 from widget_server.assets import asset_dir
 from widget_server.realtime import socketio
 from widget_server.services.database import Database
+from widget_server.services.signing_keys import KeyStore
 from widget_server.views import register_views
 
 
@@ -19,6 +20,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     config.load(app, overrides)
     database = Database(app.config["DATABASE_URL"])
     app.extensions["widget_db"] = database
+    # Made on first start (mode 0600), so the JWKS is the same from the first request on.
+    keys = KeyStore(app.config["SIGNING_KEY_FILE"])
+    keys.ensure()
+    app.extensions["widget_keys"] = keys
     register_views(app)
     from widget_server.sockets import register_sockets
 

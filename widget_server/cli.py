@@ -9,7 +9,7 @@ from flask import Flask
 
 from widget_server import config, logs, migrate
 from widget_server.app import create_app
-from widget_server.services import ledger, organisations, retention
+from widget_server.services import ledger, organisations, receipts, retention
 from widget_server.services.database import Database
 
 
@@ -107,16 +107,52 @@ def purge(ctx: click.Context) -> None:
 @click.option("--call", "call_id", default=None, help="Check only this call.")
 @click.pass_context
 def verify_ledger(ctx: click.Context, call_id: str | None) -> None:
-    """Check every hash chain; exit 1 naming the first bad event."""
+    """Check every hash chain and signed checkpoint; exit 1 naming the first bad event."""
     app = _app(ctx)
+    public_keys = app.extensions["widget_keys"].ring().public_keys()
     with db(app).read_session() as session:
-        verdict = ledger.verify(session, call_id)
+        verdict = ledger.verify(session, call_id, public_keys)
     if verdict.ok:
         click.echo(f"Ledger intact: {verdict.events} events in {verdict.calls} calls.")
         return
     click.echo(f"Ledger ALTERED: call {verdict.call_id}, event seq {verdict.seq}: "
                f"{verdict.problem}.", err=True)
     sys.exit(1)
+
+
+@cli.command("rotate-signing-key")
+def rotate_signing_key() -> None:
+    """Sign with a new key from now on; the old public keys stay in the JWKS, so everything
+    signed before still verifies."""
+    app = create_app({"ASYNC_MODE": "threading"})
+    ring = app.extensions["widget_keys"].rotate()
+    click.echo(f"Signing key is now {ring.kid}; {len(ring.retired)} earlier public keys "
+               "stay listed in /.well-known/jwks.json.")
+
+
+@cli.command("verify-receipt")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
+@click.pass_context
+def verify_receipt(ctx: click.Context, path: str) -> None:
+    """Check a receipt (a JWS, or the JSON the widget downloads): this server's signature, and
+    its ledger event there with the hash it names. Exit 1 naming what fails."""
+    app = _app(ctx)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as err:
+        click.echo(f"Receipt NOT valid: cannot read {path}: {type(err).__name__}.", err=True)
+        sys.exit(1)
+    ring = app.extensions["widget_keys"].ring()
+    with db(app).read_session() as session:
+        verdict = receipts.verify_receipt(session, ring, text)
+    if not verdict.ok:
+        click.echo(f"Receipt NOT valid: {verdict.problem}.", err=True)
+        sys.exit(1)
+    assert verdict.payload is not None
+    ledger_ref = verdict.payload["ledger"]
+    click.echo(f"Receipt valid: {verdict.payload['receipt_id']}, call {verdict.payload['call_id']}"
+               f", ledger event seq {ledger_ref['seq']} ({ledger_ref['hash']}).")
 
 
 @cli.group("db")

@@ -12,6 +12,9 @@ ASYNC_MODES = ("eventlet", "gevent", "threading")
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # a SQLite file in the instance folder
     "SECRET_KEY": None,  # generated once and kept in the instance folder
+    # The Ed25519 key that signs receipts and checkpoints (CONTRACT §B); never in the database.
+    "SIGNING_KEY_FILE": None,  # default: signing_key.json in the instance folder
+    "CHECKPOINT_INTERVAL": 30.0,  # seconds between signed checkpoints of changing ledgers
     "PUBLIC_URL": None,  # taken from the request when unset
     "MESSAGE_QUEUE": None,
     "ASYNC_MODE": "eventlet",
@@ -57,6 +60,9 @@ def load(app: Flask, overrides: dict[str, Any] | None) -> None:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'widget.db'}"
+    if not app.config["SIGNING_KEY_FILE"]:
+        app.config["SIGNING_KEY_FILE"] = str(Path(app.instance_path) / "signing_key.json")
+        app.config["SIGNING_KEY_FROM_INSTANCE"] = True
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
         app.config["SECRET_KEY_FROM_INSTANCE"] = True
@@ -70,6 +76,15 @@ def serving_problem(app: Flask) -> str | None:
         return ("WIDGET_SERVER_MESSAGE_QUEUE is set but WIDGET_SERVER_SECRET_KEY is not: "
                 "processes sharing a message queue must share one secret key, or each rejects "
                 "the others' tokens. Set the same WIDGET_SERVER_SECRET_KEY for every process.")
+    return None
+
+
+def serving_warning(app: Flask) -> str | None:
+    """A configuration that serves, but not as the operator likely means: processes sharing a
+    message queue, each signing with its own instance key, serve JWKS that differ, so a
+    receipt one signed does not verify against the keys another lists."""
+    if app.config["MESSAGE_QUEUE"] and app.config.get("SIGNING_KEY_FROM_INSTANCE"):
+        return "signing_key_per_process"
     return None
 
 

@@ -4,12 +4,12 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from widget_server import logs
+from widget_server import config, logs
 from widget_server.gc_policy import FREEZE_EVERY, CollectorPolicy
 from widget_server.guard import guard
 from widget_server.realtime import socketio
 from widget_server.realtime.committer import Committer
-from widget_server.services import retention
+from widget_server.services import checkpoints, retention
 from widget_server.sockets.admission import ConnectBudget
 
 MAINTENANCE_TICK = 2.5  # a new organisation may embed within this many seconds
@@ -21,6 +21,9 @@ def prepare(app: Flask) -> None:
     A lone process knows nobody is connected to it after a restart. Processes sharing a
     message queue do not know who is connected to the others, so they leave presence alone.
     """
+    warning = config.serving_warning(app)
+    if warning:  # README, Configuration: WIDGET_SERVER_SIGNING_KEY_FILE
+        logs.warning(warning, setting="WIDGET_SERVER_SIGNING_KEY_FILE")
     if not app.config["MESSAGE_QUEUE"]:
         away = app.extensions["widget_presence"].reset()
         if away:
@@ -29,15 +32,27 @@ def prepare(app: Flask) -> None:
 
 
 def maintenance(app: Flask) -> None:
-    """Refreshes the embed origins often and applies retention every PURGE_INTERVAL seconds."""
+    """Refreshes the embed origins often, signs the ledger heads that changed every
+    CHECKPOINT_INTERVAL seconds, and applies retention every PURGE_INTERVAL seconds."""
     since_purge = float(app.config["PURGE_INTERVAL"])
     since_check = 0.0
+    since_checkpoint = float(app.config["CHECKPOINT_INTERVAL"])  # at once: ends a crash lost
     while True:
         try:
             app.extensions["widget_origins"].refresh()
             if not app.config["MESSAGE_QUEUE"] and since_check >= app.config["PRESENCE_CHECK"]:
                 since_check = 0.0
                 app.extensions["widget_presence"].check()
+            if since_checkpoint >= app.config["CHECKPOINT_INTERVAL"]:
+                since_checkpoint = 0.0
+                database = app.extensions["widget_db"]
+                with database.read_session() as session:
+                    heads = checkpoints.pending_heads(session)
+                if heads:
+                    with database.session() as session:
+                        checkpoints.sign_heads(session, app.extensions["widget_keys"].ring(),
+                                               heads)
+                    logs.debug("checkpoints_signed", calls=len(heads))
             if since_purge >= app.config["PURGE_INTERVAL"]:
                 since_purge = 0.0
                 with app.extensions["widget_db"].session() as session:
@@ -49,6 +64,7 @@ def maintenance(app: Flask) -> None:
         socketio.sleep(MAINTENANCE_TICK)
         since_purge += MAINTENANCE_TICK
         since_check += MAINTENANCE_TICK
+        since_checkpoint += MAINTENANCE_TICK
 
 
 Runner = Callable[[Flask, str, int], None]

@@ -18,6 +18,7 @@ from widget_server import migrate
 from widget_server.domain.ids import utcnow
 from widget_server.services import calls, notices
 from widget_server.services.database import Database
+from widget_server.services.signing_keys import KeyStore
 
 CANARY_NAME = "Zebulon Quincewhistle"
 CANARY_EMAIL = "canary.zq@example.org"
@@ -135,11 +136,17 @@ def file_bytes(path: Path) -> bytes:
     return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
 
 
-def move_end_back(url: str, call_id: str, days: int) -> None:
-    """Move the clock past retention: the call ended `days` ago."""
+def move_end_back(url: str, call_id: str, days: int, instance: Path) -> None:
+    """End the call as the server does (its final checkpoint signed with the instance's key),
+    then move the clock past retention: the call ended `days` ago."""
+    db = Database(url)
+    with db.session() as s:
+        org = s.execute(text("SELECT organisation_id FROM call WHERE id = :c"),
+                        {"c": call_id}).scalar_one()
+        calls.end_call(s, org, call_id, KeyStore(instance / "signing_key.json").ensure())
+    db.dispose()
     ended = (utcnow() - timedelta(days=days)).replace(tzinfo=None)
-    sql(url, f"UPDATE call SET status = 'ended', ended_at = '{ended.isoformat(' ')}' "
-             f"WHERE id = '{call_id}'")
+    sql(url, f"UPDATE call SET ended_at = '{ended.isoformat(' ')}' WHERE id = '{call_id}'")
 
 
 def test_purge_erases_exactly_the_expired_data_and_leaves_no_bytes_behind(
@@ -154,7 +161,7 @@ def test_purge_erases_exactly_the_expired_data_and_leaves_no_bytes_behind(
     assert CANARY_EMAIL.encode() in file_bytes(db_file)
     assert CANARY_NAME.encode() in file_bytes(db_file)
 
-    move_end_back(url, world["call"], days=8)  # past notes_email (7 d), not attendance (365 d)
+    move_end_back(url, world["call"], days=8, instance=tmp_path / "instance")  # past notes_email (7 d), not attendance (365 d)
     first = cli("purge")
     assert first.returncode == 0, first.stderr
     assert "Purged 2 values from 1 calls" in first.stdout
@@ -163,7 +170,7 @@ def test_purge_erases_exactly_the_expired_data_and_leaves_no_bytes_behind(
     assert CANARY_NAME.encode() in file_bytes(db_file)  # attendance still needs the name
     assert cli("purge").stdout.startswith("Purged 0 values")
 
-    move_end_back(url, world["call"], days=366)
+    move_end_back(url, world["call"], days=366, instance=tmp_path / "instance")
     assert "display_name: 2" in cli("purge").stdout
     assert CANARY_NAME.encode() not in file_bytes(db_file)
     assert cli("purge").stdout.startswith("Purged 0 values")

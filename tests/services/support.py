@@ -15,7 +15,17 @@ from tests.conftest import SECRET, lecture_notice
 from widget_server.domain import tokens
 from widget_server.domain.ids import utcnow
 from widget_server.domain.models import Base, DecisionEvent, Participant, PurposeState
-from widget_server.services import calls, ledger, live, notices, organisations, retention, roster
+from widget_server.domain.signing import KeyRing
+from widget_server.services import (
+    calls,
+    checkpoints,
+    ledger,
+    live,
+    notices,
+    organisations,
+    retention,
+    roster,
+)
 from widget_server.services.database import Database
 from widget_server.services.live.notices import notice_of_call
 from widget_server.services.live.presence import away_commands
@@ -52,6 +62,7 @@ class World:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.ring = KeyRing.generate()  # the server's signing key
 
     # organisations, notices, calls ------------------------------------------------------
     def organisation(self, name: str = "Example University",
@@ -80,7 +91,7 @@ class World:
 
     def end_call(self, org_id: str, call_id: str) -> dict[str, Any]:
         with self.db.session() as s:
-            call, applied = calls.end_call(s, org_id, call_id)
+            call, applied = calls.end_call(s, org_id, call_id, self.ring)
         updates = applied.updates.get(call_id, [])
         return {"call": call, "update": updates[-1] if updates else None}
 
@@ -120,8 +131,10 @@ class World:
             return len(commands)
 
     def decide(self, call_id: str, participant_id: str, choices: Any, fields: Any = None,
-               event_id: Any = None, channel: str = "widget") -> dict[str, Any]:
-        data = {"event_id": event_id or new_event_id(), "choices": choices, "fields": fields}
+               event_id: Any = None, channel: str = "widget", seen: Any = None
+               ) -> dict[str, Any]:
+        data = {"event_id": event_id or new_event_id(), "choices": choices, "fields": fields,
+                "seen": seen}
         with self.db.session() as s:
             return self.run(s, payloads.decide_command(call_id, participant_id, data, channel))
 
@@ -146,8 +159,14 @@ class World:
             return roster.updates_since(s, call_id, since)
 
     def verify(self, call_id: str | None = None) -> ledger.Verdict:
+        """As verify-ledger checks: the chains and the signed checkpoints."""
         with self.db.read_session() as s:
-            return ledger.verify(s, call_id)
+            return ledger.verify(s, call_id, self.ring.public_keys())
+
+    def sign_checkpoints(self, now: Any = None) -> int:
+        """The server's periodic checkpoint pass."""
+        with self.db.session() as s:
+            return checkpoints.sign_changed(s, self.ring, now)
 
     def decisions_page(self, call_id: str, after: int = 0, limit: int = 1000
                        ) -> dict[str, Any]:

@@ -185,6 +185,23 @@ class Receipt(Base):
     state: Mapped[dict[str, Any]]
 
 
+class Checkpoint(Base):
+    """A signed ledger head of one call (CONTRACT §B): a chain rewritten consistently from the
+    database no longer matches it. `jws` is the proof; the other columns index it."""
+
+    __tablename__ = "checkpoint"
+    __table_args__ = (Index("ix_checkpoint_call_seq", "call_id", "seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("call.id"))
+    seq: Mapped[int]
+    hash: Mapped[str] = mapped_column(String(80))
+    # Signed once the call had ended: an ended call must have one.
+    final: Mapped[bool] = mapped_column(Boolean, default=False)
+    signed_at: Mapped[datetime]
+    kid: Mapped[str] = mapped_column(String(64))
+    jws: Mapped[str] = mapped_column(Text)
+
+
 class CallUpdate(Base):
     """Every host-visible change of a call, numbered, so a host that missed some can catch up.
 
@@ -194,7 +211,7 @@ class CallUpdate(Base):
     __tablename__ = "call_update"
     call_id: Mapped[str] = mapped_column(ForeignKey("call.id"), primary_key=True)
     seq: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(12))
+    kind: Mapped[str] = mapped_column(String(20))  # "notice_changed" is the longest
     participant_id: Mapped[str | None] = mapped_column(String(40))
     snapshot: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]

@@ -161,6 +161,8 @@ class Committer:
             self._publish(call_id, updates)
         for call_id in applied.ended:
             self.feed.announce_call_ended(call_id)
+        for change in applied.notice_changes:
+            self.feed.announce_notice_changed(change)
 
     def _publish(self, call_id: str, updates: list[dict[str, Any]]) -> None:
         try:

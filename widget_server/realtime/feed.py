@@ -44,6 +44,17 @@ class HostFeed:
         self.io.emit("call_ended", {"call_id": call_id}, to=participant_room(call_id),
                      namespace=PARTICIPANT_NAMESPACE)
 
+    def announce_notice_changed(self, change: dict[str, Any]) -> None:
+        """Tell the call's participants its notice changed (after the commit that changed it):
+        which purposes to ask again, which went, and the state the former now stand at."""
+        self.io.emit("notice_changed", change, to=participant_room(change["call_id"]),
+                     namespace=PARTICIPANT_NAMESPACE)
+
+    def send_roster(self, call_id: str, roster: dict[str, Any]) -> None:
+        """A fresh roster to the call's hosts (after a notice change every state and the
+        columns may have changed; hosts drop updates with seq ≤ roster.seq)."""
+        self.io.emit("roster", roster, to=host_room(call_id), namespace=HOST_NAMESPACE)
+
     def publish_many(self, call_id: str, updates: list[dict[str, Any]]) -> None:
         """Send updates committed together, in order, as one message."""
         if not updates:

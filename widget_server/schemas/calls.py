@@ -193,3 +193,31 @@ class DecisionsQuery(StrictSchema):
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")),
                            metadata={"description": "csv streams the whole ledger as text/csv "
                                                     "(after and limit do not apply)."})
+
+
+class CheckpointOut(StrictSchema):
+    """One signed ledger head."""
+
+    seq = fields.Integer(required=True, metadata={"description": "The ledger seq signed."})
+    hash = fields.String(required=True, metadata={"description": "The chain hash at that seq."})
+    final = fields.Boolean(required=True, metadata={
+        "description": "Signed once the call had ended."})
+    signed_at = fields.AwareDateTime(required=True)
+    kid = fields.String(required=True, metadata={"description": "The signing key's id."})
+    jws = fields.String(required=True, metadata={
+        "description": "Compact JWS (EdDSA) over {call_id, seq, hash, final, signed_at}."})
+
+
+class CheckpointsOut(StrictSchema):
+    items = fields.List(fields.Nested(CheckpointOut), required=True)
+
+
+class NoticeChangeIn(StrictSchema):
+    """The notice version an open call moves to: a later version of its own notice."""
+
+    version = fields.Integer(required=True, strict=True,
+                             validate=validate.Range(min=1, max=INT_MAX), metadata={
+                                 "description": "A version of the call's notice later than "
+                                                "the one it is at."})
+    notice_id = identifier(load_default=None, metadata={
+        "description": "Optional: the call's notice (anything else is refused)."})

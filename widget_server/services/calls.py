@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from widget_server.domain import tokens
@@ -11,7 +12,8 @@ from widget_server.domain.errors import NotFound, ValidationFailed
 from widget_server.domain.ids import new_id, utcnow
 from widget_server.domain.ledger import GENESIS
 from widget_server.domain.models import Call, Notice, NoticeVersion, Organisation
-from widget_server.services import live
+from widget_server.domain.signing import KeyRing
+from widget_server.services import checkpoints, live
 from widget_server.services.roster import gate, summary
 
 
@@ -45,13 +47,30 @@ def open_call(
     return view
 
 
-def end_call(session: Session, organisation_id: str, call_id: str
+def end_call(session: Session, organisation_id: str, call_id: str, ring: KeyRing
              ) -> tuple[dict[str, Any], live.Applied]:
     """End the call through the live write path: nobody can join or decide any more, everyone
-    leaves, retention starts. Commits once; ending an ended call changes nothing. Returns the
+    leaves, retention starts; then sign the final checkpoint of its ledger, in a transaction of
+    its own (never inside the live one). Ending an ended call changes nothing. Returns the
     call and what was applied (the host update and the end, to announce after the commit)."""
     _own_call(session, organisation_id, call_id)
     _, applied = live.apply_one(session, live.EndCall(call_id))
+    if applied.ended:
+        try:
+            checkpoints.sign_head(session, ring, call_id)
+        except SQLAlchemyError:
+            # The call has ended all the same; the server's checkpoint pass signs it shortly.
+            session.rollback()
+    return get_call(session, organisation_id, call_id), applied
+
+
+def change_notice(session: Session, organisation_id: str, call_id: str, version: int,
+                  notice_id: str | None = None) -> tuple[dict[str, Any], live.Applied]:
+    """Move an open call to a later version of its own notice, through the live write path
+    (services/live/notice_change.py). Commits once. Returns the call and what was applied
+    (the hosts' update and the participants' notice_changed, to announce after the commit)."""
+    _own_call(session, organisation_id, call_id)
+    _, applied = live.apply_one(session, live.ChangeNotice(call_id, version, notice_id))
     return get_call(session, organisation_id, call_id), applied
 
 

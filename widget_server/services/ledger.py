@@ -4,11 +4,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from widget_server.domain.ledger import GENESIS, chain_hash, ledger_fields
-from widget_server.domain.models import Call, DecisionEvent
+from widget_server.domain.models import Call, Checkpoint, DecisionEvent
+from widget_server.domain.signing import CHECKPOINT, SignatureProblem
+from widget_server.domain.signing import verify as verify_signature
 
 PAGE_MAX = 1000
 
@@ -23,14 +26,23 @@ class Verdict:
     problem: str | None = None
 
 
-def verify(session: Session, call_id: str | None = None) -> Verdict:
-    """Walk every chain. Stops at the first event that was edited, deleted or moved."""
+def verify(session: Session, call_id: str | None = None,
+           public_keys: dict[str, Ed25519PublicKey] | None = None) -> Verdict:
+    """Walk every chain. Stops at the first event that was edited, deleted or moved. With the
+    server's public keys, also every signed checkpoint: each must verify and match the chain
+    at its seq (a chain rewritten consistently does not), and an ended call must have a final
+    one."""
     query = select(Call).order_by(Call.created_at, Call.id)
     if call_id is not None:
         query = query.where(Call.id == call_id)
     calls = events = 0
     for call in session.scalars(query):
         calls += 1
+        signed: dict[int, list[str]] = {}
+        if public_keys is not None:
+            problem_at = _signed_heads(session, call, public_keys, signed)
+            if problem_at is not None:
+                return Verdict(False, calls, events, call.id, *problem_at)
         expected_seq, prev = 1, GENESIS
         for event in _events(session, call.id):
             events += 1
@@ -39,11 +51,49 @@ def verify(session: Session, call_id: str | None = None) -> Verdict:
                 # A gap names the missing seq; anything else the event that fails its check.
                 return Verdict(False, calls, events, call.id,
                                min(event.seq, expected_seq), problem)
+            if any(head != event.hash for head in signed.pop(event.seq, ())):
+                return Verdict(False, calls, events, call.id, event.seq, REWRITTEN)
             expected_seq, prev = expected_seq + 1, event.hash
         if call.ledger_seq != expected_seq - 1 or call.ledger_head != prev:
             return Verdict(False, calls, events, call.id, expected_seq,
                            f"events from seq {expected_seq} to {call.ledger_seq} are missing")
+        if signed:
+            seq = min(signed)
+            return Verdict(False, calls, events, call.id, seq,
+                           "a signed checkpoint covers this seq, but the chain ends before it "
+                           "(events deleted)")
     return Verdict(True, calls, events)
+
+
+REWRITTEN = ("the chain does not match the signed checkpoint at this seq (rewritten from the "
+             "database)")
+
+
+def _signed_heads(session: Session, call: Call, public_keys: dict[str, Ed25519PublicKey],
+                  signed: dict[int, list[str]]) -> tuple[int, str] | None:
+    """Fill `signed` with the heads the call's checkpoints sign (seq → hashes); or the
+    (seq, problem) of the first checkpoint that does not verify."""
+    final = False
+    for row in session.scalars(select(Checkpoint).where(Checkpoint.call_id == call.id)
+                               .order_by(Checkpoint.seq, Checkpoint.id)):
+        try:
+            payload = verify_signature(public_keys, row.jws, CHECKPOINT)
+        except SignatureProblem as err:
+            return row.seq, f"checkpoint: {err.message}"
+        if (payload.get("call_id"), payload.get("seq"), payload.get("hash"),
+                payload.get("final")) != (call.id, row.seq, row.hash, row.final):
+            return row.seq, "the checkpoint's row differs from what its signature covers"
+        if row.seq == 0:
+            if row.hash != GENESIS:
+                return 0, REWRITTEN
+            final = final or row.final
+            continue
+        signed.setdefault(row.seq, []).append(row.hash)
+        final = final or row.final
+    if call.status == "ended" and not final:
+        return call.ledger_seq, ("the call has ended but its final signed checkpoint is "
+                                 "missing (deleted)")
+    return None
 
 
 def _check(event: DecisionEvent, expected_seq: int, prev: str) -> str | None:

@@ -9,6 +9,7 @@ from widget_server.domain.errors import NotFound
 from widget_server.domain.gate import gate_view
 from widget_server.domain.models import Call, CallUpdate, NoticeVersion, Participant, StateCount
 from widget_server.domain.models import PurposeState as State
+from widget_server.domain.notice import DATA_CATEGORIES
 from widget_server.services.live.updates import host_update, label
 
 # A host further behind than this gets a fresh roster instead of a replay: cheaper for both.
@@ -40,6 +41,18 @@ def roster(session: Session, call_id: str) -> dict[str, Any]:
                      "purposes": _purposes(session, call)},
             "seq": call.update_seq, "participants": participants,
             "summary": summary(session, call), "gate": gate(call)}
+
+
+def own_state(session: Session, participant_id: str) -> dict[str, Any]:
+    """A participant's own states and the names of the fields held for them now (what the
+    widget shows after a notice change; never the values)."""
+    person = session.get(Participant, participant_id)
+    if person is None:
+        raise NotFound("No such participant.")
+    states = dict(session.execute(select(State.purpose, State.state)
+                                  .where(State.participant_id == participant_id)).all())
+    held = sorted(name for name in DATA_CATEGORIES if getattr(person, name) is not None)
+    return {"state": states, "held": held}
 
 
 def gate(call: Call) -> dict[str, Any]:

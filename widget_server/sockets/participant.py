@@ -8,7 +8,7 @@ from widget_server.domain.errors import AlreadyJoined, NotJoined
 from widget_server.domain.notice import choose_language, languages_of
 from widget_server.domain.tokens import WIDGET
 from widget_server.realtime import participant_room
-from widget_server.services import live
+from widget_server.services import live, receipts, roster
 from widget_server.services.live.notices import notice_of_call
 from widget_server.sockets import payloads
 from widget_server.sockets.base import CallNamespace
@@ -38,6 +38,11 @@ class ParticipantNamespace(CallNamespace):
         the fields held and the receipt; the hosts get a `decision` update first."""
         return self.guarded(sid, data, self._decide)
 
+    def on_receipt(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """Sent by the widget to keep proof of a decision: the signed receipt (a compact JWS)
+        of one of this participant's receipts, made now (signing stays off the decide path)."""
+        return self.guarded(sid, data, lambda c, d: self._receipt(c, d, sid))
+
     def on_disconnect(self, sid: str, reason: Any = None) -> None:
         """Leaving is not withdrawing: presence only. Handed in without waiting: the committer
         retries a leave until it is stored."""
@@ -50,9 +55,13 @@ class ParticipantNamespace(CallNamespace):
     def _notice(self, connection: Connection, data: dict[str, Any]) -> dict[str, Any]:
         with self.database.read_session() as session:
             info = notice_of_call(session, connection.call_id)
+            # Once joined (after a notice_changed, say): the participant's own states and
+            # the fields held, so the widget asks again from the server's facts.
+            own = (roster.own_state(session, connection.participant_id)
+                   if connection.participant_id is not None else {})
         language = choose_language(info.content, payloads.language_of(data))
         return {"notice": info.render(language), "languages": languages_of(info.content),
-                "join_fields": info.join_fields}
+                "join_fields": info.join_fields, **own}
 
     def _join(self, connection: Connection, data: dict[str, Any]) -> dict[str, Any]:
         if connection.participant_id is not None:
@@ -63,6 +72,26 @@ class ParticipantNamespace(CallNamespace):
         connection.resume = result["participant"]["resume"]
         logs.event("joined", call=connection.call_id, participant=connection.participant_id)
         return result
+
+    def _receipt(self, connection: Connection, data: dict[str, Any], sid: str
+                 ) -> dict[str, Any]:
+        if connection.participant_id is None:
+            raise NotJoined("Join the call before asking for a receipt.")
+        receipt_id = payloads.receipt_id(data)
+        ring = self.app.extensions["widget_keys"].ring()
+        with self.database.read_session() as session:
+            jws = receipts.signed_receipt(session, ring, connection.participant_id, receipt_id,
+                                          self._public_base(sid))
+        return {"jws": jws}
+
+    def _public_base(self, sid: str) -> str:
+        """PUBLIC_URL, else the base the browser reached this server at (README: set
+        PUBLIC_URL in production, so that no Host header chooses what a receipt links to)."""
+        configured = self.app.config.get("PUBLIC_URL")
+        if configured:
+            return str(configured)
+        environ = self.server.get_environ(sid, namespace=self.namespace) or {}
+        return f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
 
     def _decide(self, connection: Connection, data: dict[str, Any]) -> dict[str, Any]:
         if connection.participant_id is None:

@@ -22,15 +22,12 @@ MAX_ENTRIES = 64
 
 def join_command(call_id: str, resume: Any, data: dict[str, Any], channel: str = "widget"
                  ) -> live.Join:
-    seen = data.get("seen")
-    if not isinstance(seen, dict) or "notice_hash" not in seen:
-        raise ValidationFailed(
-            "seen must say which notice was shown: {\"notice_hash\": \"sha256:…\"}.",
-            fields={"seen": ["Required: the content_hash of the notice shown."]})
+    seen_hash = _seen_hash(data.get("seen"), required=True)
+    assert seen_hash is not None
     language = data.get("language")
     return live.Join(
         call_id=call_id,
-        seen_hash=storable(seen["notice_hash"], "seen.notice_hash", MAX_HASH),
+        seen_hash=seen_hash,
         fields=text_map(data.get("fields"), "fields", MAX_VALUE),
         language=None if language is None else storable(language, "language", MAX_LANGUAGE),
         # A resume secret that cannot be genuine starts a new participant, as a stale one does.
@@ -45,7 +42,24 @@ def decide_command(call_id: str, participant_id: str, data: dict[str, Any],
         event_id=event_uuid(data.get("event_id")),
         choices=text_map(data.get("choices"), "choices", MAX_STATE, required=True),
         fields=text_map(data.get("fields"), "fields", MAX_VALUE),
-        channel=channel)
+        channel=channel,
+        seen_hash=_seen_hash(data.get("seen"), required=False))
+
+
+def _seen_hash(seen: Any, required: bool) -> str | None:
+    """The content hash of the notice the client showed ({"notice_hash": …})."""
+    if seen is None and not required:
+        return None
+    if not isinstance(seen, dict) or "notice_hash" not in seen:
+        raise ValidationFailed(
+            "seen must say which notice was shown: {\"notice_hash\": \"sha256:…\"}.",
+            fields={"seen": ["Required: the content_hash of the notice shown."]})
+    return storable(seen["notice_hash"], "seen.notice_hash", MAX_HASH)
+
+
+def receipt_id(data: dict[str, Any]) -> str:
+    """The id of a receipt (`rcpt_…`), as a decide acknowledgement gave it."""
+    return storable(data.get("id"), "id", MAX_KEY)
 
 
 def language_of(data: dict[str, Any]) -> str | None:

@@ -17,6 +17,7 @@ from widget_server.domain.errors import DomainError, NotFound
 from widget_server.domain.ids import utcnow
 from widget_server.services.live import call as live_call
 from widget_server.services.live.commands import (
+    ChangeNotice,
     Command,
     Decide,
     EndCall,
@@ -27,28 +28,32 @@ from widget_server.services.live.commands import (
 )
 from widget_server.services.live.decisions import decide
 from widget_server.services.live.ending import end_call
+from widget_server.services.live.notice_change import change_notice
 from widget_server.services.live.presence import join, leave, mark_away
 
 Outcome = dict[str, Any] | DomainError
 
-__all__ = ["Applied", "Command", "Decide", "EndCall", "Join", "Leave", "MarkAway", "Outcome",
-           "Policy", "apply", "apply_one"]
+__all__ = ["Applied", "ChangeNotice", "Command", "Decide", "EndCall", "Join", "Leave",
+           "MarkAway", "Outcome", "Policy", "apply", "apply_one"]
 
 
 @dataclass
 class Applied:
     """What a batch did: one outcome per command (in order), and per call the host updates
-    to send and whether the call ended, both only once committed."""
+    to send, whether the call ended and its notice changes (what participants are told), all
+    only once committed."""
 
     outcomes: list[Outcome]
     updates: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     ended: list[str] = field(default_factory=list)
+    notice_changes: list[dict[str, Any]] = field(default_factory=list)
 
     def extend(self, other: "Applied") -> None:
         self.outcomes += other.outcomes
         for call_id, updates in other.updates.items():
             self.updates.setdefault(call_id, []).extend(updates)
         self.ended += other.ended
+        self.notice_changes += other.notice_changes
 
 
 def apply(session: Session, commands: Sequence[Command], policy: Policy | None = None
@@ -77,6 +82,7 @@ def apply(session: Session, commands: Sequence[Command], policy: Policy | None =
                 applied.updates[call_id] = live.live_updates
             if live.ended_now:
                 applied.ended.append(call_id)
+            applied.notice_changes += live.notice_changes
     session.commit()
     applied.outcomes = [o for o in outcomes if o is not None]
     return applied
@@ -104,4 +110,6 @@ def _run(live: live_call.LiveCall, command: Command, policy: Policy) -> dict[str
             return mark_away(live, command)
         case EndCall():
             return end_call(live, command)
+        case ChangeNotice():
+            return change_notice(live, command)
     raise TypeError(f"Not a live command: {type(command).__name__}")

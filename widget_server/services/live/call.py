@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from widget_server.domain.errors import NotFound
@@ -30,8 +30,8 @@ from widget_server.domain.models import (
     table,
 )
 from widget_server.domain.notice import DATA_CATEGORIES
-from widget_server.services.live.commands import Command, Decide
-from widget_server.services.live.notices import NoticeInfo, notice_info
+from widget_server.services.live.commands import ChangeNotice, Command, Decide
+from widget_server.services.live.notices import NoticeInfo, notice_info, notice_version
 from widget_server.services.live.updates import host_update, snapshot_of
 
 CALLS, PEOPLE, STATES = table(Call), table(Participant), table(PurposeState)
@@ -75,6 +75,13 @@ class LiveCall:
     updates: list[dict[str, Any]] = field(default_factory=list)
     live_updates: list[dict[str, Any]] = field(default_factory=list)
     ended_now: bool = False
+    # Only for a notice change (the common path never fills these): the versions it names,
+    # purpose states that come or go, and what participants are told after the commit.
+    versions: dict[int, NoticeInfo | None] = field(default_factory=dict)
+    added_states: set[tuple[str, str]] = field(default_factory=set)
+    dropped_states: set[tuple[str, str]] = field(default_factory=set)
+    notice_changes: list[dict[str, Any]] = field(default_factory=list)
+    notice_id: str = ""  # the call's notice (its versions are what a change may move to)
 
     # reading --------------------------------------------------------------------------
     @property
@@ -119,6 +126,34 @@ class LiveCall:
         person.states = {**person.states, **after}
         self._touch(person, gate_ok=lets_record(self.notice.purposes, person.states))
 
+    def restate(self, person: Person, after: dict[str, str]) -> None:
+        """Replace a person's states wholesale (a notice change): purposes not in `after`
+        go, new ones come; counts, stored states and the gate follow."""
+        before = person.states
+        for key, state in before.items():
+            if after.get(key) != state:
+                self.count(key, state, -1)
+        for key, state in after.items():
+            if before.get(key) != state:
+                self.count(key, state, 1)
+        if not person.new:
+            for key in before.keys() - after.keys():
+                if (person.id, key) in self.added_states:
+                    self.added_states.discard((person.id, key))
+                else:
+                    self.dropped_states.add((person.id, key))
+                self.changed_states.pop((person.id, key), None)
+            for key, state in after.items():
+                if key in before and before[key] == state:
+                    continue
+                if key in before or (person.id, key) in self.dropped_states:
+                    self.dropped_states.discard((person.id, key))
+                    self.changed_states[(person.id, key)] = state
+                else:
+                    self.added_states.add((person.id, key))
+        person.states = dict(after)
+        self._touch(person, gate_ok=lets_record(self.notice.purposes, person.states))
+
     def set_presence(self, person: Person, present: bool) -> None:
         self._touch(person, present=present)
 
@@ -153,10 +188,13 @@ class LiveCall:
                             "prev_hash": self.call["ledger_head"], "hash": digest})
         self.call["ledger_head"] = digest
 
-    def record_update(self, kind: str, person: Person | None) -> None:
+    def record_update(self, kind: str, person: Person | None,
+                      notice: dict[str, Any] | None = None) -> None:
         """Number the change and keep it for storage (resync) and for the hosts."""
         self.call["update_seq"] += 1
         snapshot: dict[str, Any] = {"summary": self.summary(), "gate": self.gate()}
+        if notice is not None:
+            snapshot["notice"] = notice
         if person is not None:
             snapshot["participant"] = snapshot_of(person.row, person.states)
         self.updates.append({"call_id": self.id, "seq": self.call["update_seq"], "kind": kind,
@@ -175,25 +213,35 @@ def load(session: Session, call_id: str, commands: Iterable[Command], now: datet
          ) -> LiveCall | None:
     """The call under its lock, with the people and receipts the commands name."""
     row = session.execute(
-        select(CALLS, NoticeVersion.content_hash.label("notice_hash"))
+        select(CALLS, NoticeVersion.content_hash.label("notice_hash"),
+               NoticeVersion.notice_id.label("notice_id"))
         .join(NoticeVersion, NoticeVersion.id == CALLS.c.notice_version_id)
         .where(CALLS.c.id == call_id).with_for_update(of=CALLS)).mappings().first()
     if row is None:
         return None
-    call = {key: value for key, value in row.items() if key != "notice_hash"}
+    call = {key: value for key, value in row.items() if key not in ("notice_hash", "notice_id")}
     notice = notice_info(session, call["notice_version_id"], row["notice_hash"])
     counts = {(purpose, state): count for purpose, state, count in session.execute(
         select(COUNTS.c.purpose, COUNTS.c.state, COUNTS.c.count)
         .where(COUNTS.c.call_id == call_id))}
     commands = list(commands)
     ids = {pid for c in commands if (pid := getattr(c, "participant_id", None))}
+    changes = [c for c in commands if isinstance(c, ChangeNotice)]
     people: dict[str, Person] = {}
-    if ids:
-        people = {row["id"]: Person(dict(row), {}) for row in session.execute(
-            select(PEOPLE).where(PEOPLE.c.id.in_(ids), PEOPLE.c.call_id == call_id)).mappings()}
+    if ids or changes:
+        # A notice change touches everyone in the call; any other command only those it names.
+        query = select(PEOPLE).where(PEOPLE.c.call_id == call_id)
+        if not changes:
+            query = query.where(PEOPLE.c.id.in_(ids))
+        people = {row["id"]: Person(dict(row), {})
+                  for row in session.execute(query).mappings()}
+        # Everyone's states by the call (no parameter per participant) for a notice change.
+        whose = (STATES.c.participant_id.in_(people) if not changes else
+                 STATES.c.participant_id.in_(select(PEOPLE.c.id)
+                                             .where(PEOPLE.c.call_id == call_id)))
         for pid, purpose, state in session.execute(
                 select(STATES.c.participant_id, STATES.c.purpose, STATES.c.state)
-                .where(STATES.c.participant_id.in_(people))):
+                .where(whose)):
             people[pid].states[purpose] = state
     event_ids = {c.event_id for c in commands if isinstance(c, Decide)}
     receipts: dict[tuple[str, str], dict[str, Any]] = {}
@@ -201,7 +249,12 @@ def load(session: Session, call_id: str, commands: Iterable[Command], now: datet
         receipts = {(r["participant_id"], r["event_id"]): dict(r) for r in session.execute(
             select(RECEIPTS).where(RECEIPTS.c.participant_id.in_(people),
                                    RECEIPTS.c.event_id.in_(event_ids))).mappings()}
-    return LiveCall(call, notice, now, counts, people, receipts, set(counts))
+    live = LiveCall(call, notice, now, counts, people, receipts, set(counts),
+                    notice_id=row["notice_id"])
+    for change in changes:
+        live.versions[change.version] = notice_version(session, live.notice_id,
+                                                       change.version)
+    return live
 
 
 def save(session: Session, live: LiveCall) -> None:
@@ -226,6 +279,15 @@ def save(session: Session, live: LiveCall) -> None:
             .values(state=bindparam("new_state")),
             [{"pid": pid, "key": key, "new_state": state}
              for (pid, key), state in live.changed_states.items()])
+    if live.dropped_states:
+        session.execute(
+            delete(STATES).where(STATES.c.participant_id == bindparam("pid"),
+                                 STATES.c.purpose == bindparam("key")),
+            [{"pid": pid, "key": key} for pid, key in sorted(live.dropped_states)])
+    if live.added_states:
+        session.execute(insert(STATES), [
+            {"participant_id": pid, "purpose": key, "state": live.people[pid].states[key]}
+            for pid, key in sorted(live.added_states)])
     if live.events:
         session.execute(insert(EVENTS), live.events)
     if live.new_receipts:
@@ -238,11 +300,12 @@ def save(session: Session, live: LiveCall) -> None:
         session.execute(insert(UPDATES), live.updates)
     _save_counts(session, live)
     call = live.call
-    session.execute(update(CALLS).where(CALLS.c.id == live.id).values(
-        status=call["status"], ended_at=call["ended_at"],
-        ledger_seq=call["ledger_seq"], ledger_head=call["ledger_head"],
-        update_seq=call["update_seq"], participant_count=call["participant_count"],
-        present_count=call["present_count"], blocking_count=call["blocking_count"]))
+    values = {name: call[name] for name in (
+        "status", "ended_at", "ledger_seq", "ledger_head", "update_seq", "participant_count",
+        "present_count", "blocking_count")}
+    if live.notice.version_id != call["notice_version_id"]:  # a notice change
+        values["notice_version_id"] = call["notice_version_id"] = live.notice.version_id
+    session.execute(update(CALLS).where(CALLS.c.id == live.id).values(values))
 
 
 def _save_counts(session: Session, live: LiveCall) -> None:

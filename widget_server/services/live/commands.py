@@ -53,6 +53,9 @@ class Decide:
     choices: dict[str, str]
     fields: dict[str, str] = field(default_factory=dict)
     channel: str = "widget"
+    # The notice the choices were made on, when the client says: another than the call's
+    # current one (changed meanwhile) is refused with stale_notice.
+    seen_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,17 @@ class EndCall:
     call_id: str
 
 
-Command = Join | Leave | MarkAway | Decide | EndCall
+@dataclass(frozen=True)
+class ChangeNotice:
+    """Move an open call to a later version of its own notice: unchanged purposes keep their
+    state, new and changed ones start anew (services/live/notice_change.py)."""
+
+    call_id: str
+    version: int
+    notice_id: str | None = None  # when given, it must be the call's own notice
+
+
+Command = Join | Leave | MarkAway | Decide | EndCall | ChangeNotice
 
 
 @dataclass(frozen=True)

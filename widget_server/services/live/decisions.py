@@ -5,7 +5,7 @@ gate (domain/gate.py)."""
 from typing import Any
 
 from widget_server.domain.choices import checked_choices
-from widget_server.domain.errors import CallEnded
+from widget_server.domain.errors import CallEnded, StaleNotice
 from widget_server.domain.fields import check_fields
 from widget_server.domain.ids import new_id
 from widget_server.domain.minimisation import fields_for_decision, fields_to_erase
@@ -23,6 +23,9 @@ def decide(live: LiveCall, command: Decide) -> dict[str, Any]:
         return _answer(person, previous)
     if not live.is_open:
         raise CallEnded("The call has ended; no more decisions can be recorded.")
+    if command.seen_hash is not None and command.seen_hash != live.notice.content_hash:
+        raise StaleNotice("The notice changed since it was shown; read it again.",
+                          fields={"seen": ["Not the call's current notice."]})
     purposes = live.notice.purposes
     wanted = checked_choices(command.choices, live.notice.by_key, person.states)
     allowed, required = fields_for_decision(purposes, person.states, wanted, person.held())

@@ -24,6 +24,7 @@ class NoticeInfo:
     purposes: list[Purpose]
     by_key: dict[str, Purpose]
     join_fields: list[str]
+    version_id: int = 0  # its row's id (part of the cache key, so true in any database)
     rendered: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def render(self, language: str) -> dict[str, Any]:
@@ -55,12 +56,20 @@ def notice_info(session: Session, version_id: int, content_hash: str | None = No
         assert version is not None  # a foreign key guarantees it
         purposes = purposes_of(version.content)
         info = NoticeInfo(version.version, version.content_hash, version.content, purposes,
-                          {p.key: p for p in purposes}, sorted(fields_at_join(purposes)))
+                          {p.key: p for p in purposes}, sorted(fields_at_join(purposes)),
+                          version.id)
         if content_hash is not None:
             _cache[key] = info
             if len(_cache) > MAX_CACHED:
                 _cache.popitem(last=False)
     return info
+
+
+def notice_version(session: Session, notice_id: str, number: int) -> NoticeInfo | None:
+    """Version `number` of a notice, or None if it has no such version."""
+    row = session.execute(select(NoticeVersion.id, NoticeVersion.content_hash).where(
+        NoticeVersion.notice_id == notice_id, NoticeVersion.version == number)).first()
+    return None if row is None else notice_info(session, row[0], row[1])
 
 
 def notice_of_call(session: Session, call_id: str) -> NoticeInfo:

@@ -39,4 +39,6 @@ def host_update(seq: int, kind: str, snapshot: dict[str, Any], display_name: str
                               "gate": snapshot["gate"]}
     if "participant" in snapshot:
         update["participant"] = shown(snapshot["participant"], display_name)
+    if "notice" in snapshot:  # kind notice_changed
+        update["notice"] = snapshot["notice"]
     return update

@@ -21,13 +21,15 @@ from widget_server.schemas.calls import (
     CallIn,
     CallOut,
     CallsQuery,
+    CheckpointsOut,
     DecisionsPage,
     DecisionsQuery,
     GateOut,
+    NoticeChangeIn,
     RosterOut,
 )
 from widget_server.schemas.common import path_id, problem_responses
-from widget_server.services import calls, ledger, live, roster
+from widget_server.services import calls, checkpoints, ledger, live, roster
 from widget_server.views.api.blueprints import BEARER, api_blueprint, db, no_query
 
 blp = api_blueprint("calls", __name__, (
@@ -86,8 +88,37 @@ class CallEnd(MethodView):
         Ending an ended call changes nothing.
         """
         with db().session() as session:
-            call, applied = calls.end_call(session, g.organisation_id, path_id(call_id, "call"))
+            call, applied = calls.end_call(session, g.organisation_id, path_id(call_id, "call"),
+                                           current_app.extensions["widget_keys"].ring())
         _tell_live_clients(applied)
+        return call
+
+
+@blp.route("/calls/<call_id>/notice")
+class CallNotice(MethodView):
+    @blp.doc(security=BEARER, responses=problem_responses(400, 401, 404, 409, 413, 422))
+    @no_query(blp)
+    @blp.arguments(NoticeChangeIn)
+    @blp.response(200, CallDetail)
+    def post(self, wanted: dict[str, Any], call_id: str) -> dict[str, Any]:
+        """Move an open call to a later version of its own notice.
+
+        Purposes unchanged in every respect keep each participant's state; new or changed
+        ones start anew (`pending` / `not_objected`) and the widget asks for them again; data
+        held only for a dropped purpose is erased at once; the gate is recomputed. Hosts get
+        an update of kind `notice_changed` (then a fresh roster), participants a
+        `notice_changed` event; joins must have seen the new version. 409 `call_ended` for
+        an ended call; 422 naming `version` (not later, or no such version) or `notice_id`
+        (another notice).
+        """
+        with db().session() as session:
+            call, applied = calls.change_notice(session, g.organisation_id,
+                                                path_id(call_id, "call"), wanted["version"],
+                                                wanted.get("notice_id"))
+            _tell_live_clients(applied)
+            feed = current_app.extensions["widget_feed"]
+            for change in applied.notice_changes:
+                feed.send_roster(change["call_id"], roster.roster(session, change["call_id"]))
         return call
 
 
@@ -132,6 +163,24 @@ class CallDecisions(MethodView):
             return ledger.decisions_page(session, call_id, query["after"], query["limit"])
 
 
+@blp.route("/calls/<call_id>/checkpoints")
+class CallCheckpoints(MethodView):
+    @blp.doc(security=BEARER, responses=problem_responses(401, 404, 422))
+    @no_query(blp)
+    @blp.response(200, CheckpointsOut)
+    def get(self, call_id: str) -> dict[str, Any]:
+        """Read the signed checkpoints of the call's ledger, oldest first.
+
+        Each `jws` is the server's signature (EdDSA; keys at `/.well-known/jwks.json`) over the
+        ledger head `{"call_id", "seq", "hash", "final", "signed_at"}`: keep them, and a chain
+        rewritten later no longer matches. Made at least every 60 s while the ledger changes,
+        and at the end of the call (`final`).
+        """
+        with db().read_session() as session:
+            calls.get_call(session, g.organisation_id, path_id(call_id, "call"))
+            return {"items": checkpoints.checkpoints_of(session, call_id)}
+
+
 def _access(call_id: str, widget_token: str, host_token: str) -> dict[str, Any]:
     """Where participants and hosts go. Tokens sit in a data attribute or a fragment only."""
     base = (current_app.config.get("PUBLIC_URL") or request.url_root).rstrip("/")
@@ -143,12 +192,15 @@ def _access(call_id: str, widget_token: str, host_token: str) -> dict[str, Any]:
 
 
 def _tell_live_clients(applied: live.Applied) -> None:
-    """After the commit: hosts get the update, participants `call_ended`."""
+    """After the commit: hosts get the update, participants `call_ended` or
+    `notice_changed`."""
     feed = current_app.extensions["widget_feed"]
     for call_id, updates in applied.updates.items():
         feed.publish_many(call_id, updates)
     for call_id in applied.ended:
         feed.announce_call_ended(call_id)
+    for change in applied.notice_changes:
+        feed.announce_notice_changed(change)
 
 
 def _ledger_csv(call_id: str) -> Response:
