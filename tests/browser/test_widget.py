@@ -280,6 +280,10 @@ def test_a_reconnect_after_an_objection_does_not_bring_the_name_back(
     frame = join(page, name="Ada Lovelace")
     purpose(frame, "Attendance list").get_by_role("button", name="Object").click()
     expect(frame.get_by_text("You objected.")).to_be_visible()
+    # The objection acknowledged (the meeting page hears the state only after the ack), so the
+    # widget knows the name is no longer held when the connection drops.
+    page.wait_for_function("() => window.consentEvents.some("
+                           "e => e.state && e.state.attendance === 'objected')")
     routes[-1].close()  # the network drops the websocket
     banner = frame.locator("#banner")
     expect(banner).to_be_visible()
