@@ -7,6 +7,7 @@ http://localhost:<other port> that embeds the call's snippet. The browser is lau
 
 import json
 import os
+import re
 import threading
 import uuid
 from collections.abc import Iterator
@@ -15,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    WebSocketRoute,
+    sync_playwright,
+)
 
 from tests.conftest import lecture_notice
 from tests.e2e.harness import Org, Server, running_server
@@ -218,3 +226,22 @@ def axe_violations(frame: Any, server_url: str | None = None) -> list[dict[str, 
         AXE_TAGS,
     )
     return violations
+
+
+def record_socket(context: BrowserContext) -> tuple[list[str], list[WebSocketRoute]]:
+    """Pass every Socket.IO websocket through, keeping what the pages send and each route."""
+    sent: list[str] = []
+    routes: list[WebSocketRoute] = []
+
+    def handle(ws: WebSocketRoute) -> None:
+        upstream = ws.connect_to_server()
+        routes.append(ws)
+
+        def outgoing(message: str | bytes) -> None:
+            sent.append(message if isinstance(message, str) else message.decode())
+            upstream.send(message)
+
+        ws.on_message(outgoing)
+
+    context.route_web_socket(re.compile(r".*/socket\.io/.*"), handle)
+    return sent, routes

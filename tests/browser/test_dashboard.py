@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Page, WebSocketRoute, expect
 
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, record_socket
 from tests.e2e.harness import Org, Participant, Server
 from tests.services.support import World
 from widget_server.services.database import Database
@@ -265,20 +265,7 @@ def test_present_and_left_are_counted_apart_and_blocking_shows_since_when(
 
 def test_a_feed_that_stops_shows_a_banner_and_its_return_resynchronises(
         page: Page, call: dict[str, Any], server: Server) -> None:
-    sent: list[str] = []
-    routes: list[WebSocketRoute] = []
-
-    def handle(ws: WebSocketRoute) -> None:
-        upstream = ws.connect_to_server()
-        routes.append(ws)
-
-        def outgoing(message: str | bytes) -> None:
-            sent.append(message if isinstance(message, str) else message.decode())
-            upstream.send(message)
-
-        ws.on_message(outgoing)
-
-    page.context.route_web_socket(re.compile(r".*/socket\.io/.*"), handle)
+    sent, routes = record_socket(page.context)
     open_dashboard(page, call)
     banner = page.locator("#stale")
     expect(banner).to_be_hidden()

@@ -7,9 +7,9 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 import requests
-from playwright.sync_api import BrowserContext, FrameLocator, Page, WebSocketRoute, expect
+from playwright.sync_api import BrowserContext, FrameLocator, Page, expect
 
-from tests.browser.conftest import MeetingSite, axe_violations
+from tests.browser.conftest import MeetingSite, axe_violations, record_socket
 from tests.e2e.harness import Org, Server
 
 pytestmark = pytest.mark.browser
@@ -38,25 +38,6 @@ def purpose(frame: FrameLocator, title: str) -> Any:
 def events(page: Page) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = page.evaluate("() => window.consentEvents")
     return found
-
-
-def record_socket(context: BrowserContext) -> tuple[list[str], list[WebSocketRoute]]:
-    """Pass every Socket.IO websocket through, keeping what the pages send and each route."""
-    sent: list[str] = []
-    routes: list[WebSocketRoute] = []
-
-    def handle(ws: WebSocketRoute) -> None:
-        upstream = ws.connect_to_server()
-        routes.append(ws)
-
-        def outgoing(message: str | bytes) -> None:
-            sent.append(message if isinstance(message, str) else message.decode())
-            upstream.send(message)
-
-        ws.on_message(outgoing)
-
-    context.route_web_socket(re.compile(r".*/socket\.io/.*"), handle)
-    return sent, routes
 
 
 def sent_events(sent: list[str], name: str) -> list[dict[str, Any]]:
