@@ -100,6 +100,7 @@ class Server:
             except requests.RequestException:
                 pass
             time.sleep(0.1)
+        self.stop()  # not left running behind a failed test
         raise RuntimeError("server did not become ready")
 
     def stop(self) -> None:
