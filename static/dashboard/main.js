@@ -27,7 +27,8 @@ const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const ui = {
   main: $("main"), live: $("live"), title: $("call-title"), connection: $("connection"),
   connectionText: $("connection-text"), problem: $("problem"), stale: $("stale"),
-  rosterCount: $("roster-count"), empty: $("roster-empty"),
+  rosterCount: $("roster-count"), empty: $("roster-empty"), noticeVersion: $("notice-version"),
+  noticeChange: $("notice-change"),
   filterText: /** @type {HTMLInputElement} */ ($("filter-text")),
   filterShow: /** @type {HTMLSelectElement} */ ($("filter-show")),
 };
@@ -76,6 +77,7 @@ function flush() {
   if (!haveRoster) return;
   ui.main.setAttribute("aria-busy", "false");
   ui.title.textContent = (model.call && model.call.title) || t("host.untitled");
+  renderNotice();
   if (pending.rebuild) table.rebuild(model, filter);
   else if (pending.dirty.size) table.refresh(model, pending.dirty, filter);
   if (model.ended && !pending.rebuild) table.refresh(model, model.people.keys(), filter); // nobody blocks now
@@ -85,6 +87,29 @@ function flush() {
   // A filter on blocking depends on the call's end; otherwise only changed rows refilter.
   renderCounts(model.ended && filter.show === "blocking" ? table.filter(model, filter) : table.shown());
   if (model.ended) setConnection("ended");
+}
+
+/** The notice version the call runs on, and what its last change during the call asked again. */
+function renderNotice() {
+  const notice = model.call && model.call.notice;
+  ui.noticeVersion.textContent = notice ? t("host.notice_version", { version: String(notice.version) }) : "";
+  const change = model.noticeChange;
+  ui.noticeChange.hidden = !change;
+  if (change) ui.noticeChange.textContent = noticeChangeText(change);
+}
+
+/** @param {import("./model.js").NoticeChange} change */
+function noticeChangeText(change) {
+  const title = (/** @type {string} */ key) => {
+    const column = model.call && (model.call.purposes || []).find((p) => p.key === key);
+    return column && column.title ? column.title : key;
+  };
+  const asked = change.asked_again.length
+    ? t("host.notice_changed.asked", { purposes: i18n.formatList(change.asked_again.map(title)) })
+    : t("host.notice_changed.none");
+  const dropped = change.dropped.length
+    ? ` ${t("host.notice_changed.dropped", { purposes: i18n.formatList(change.dropped) })}` : "";
+  return `${t("host.notice_changed", { version: String(change.version) })} ${asked}${dropped}`;
 }
 
 /** @param {any} roster */
@@ -101,13 +126,20 @@ function receive(list) {
     waiting.push(...list);
     return;
   }
-  const { changed, rest } = applyUpdates(model, list);
+  const { changed, rest, notice } = applyUpdates(model, list);
   changed.forEach((id) => pending.dirty.add(id));
+  if (notice) noticeChanged(notice);
   if (rest.length) {
     waiting = rest;
     resync();
   }
   schedule();
+}
+
+/** @param {import("./model.js").NoticeChange} change every column and row may have changed */
+function noticeChanged(change) {
+  pending.rebuild = true;
+  say(noticeChangeText(change));
 }
 
 function drainWaiting() {
@@ -133,7 +165,9 @@ async function resync() {
   if (ack.roster) {
     if (ack.roster.seq >= model.seq) takeRoster(ack.roster);
   } else {
-    applyUpdates(model, ack.updates || []).changed.forEach((id) => pending.dirty.add(id));
+    const { changed, notice } = applyUpdates(model, ack.updates || []);
+    changed.forEach((id) => pending.dirty.add(id));
+    if (notice) noticeChanged(notice);
   }
   schedule();
   drainWaiting();

@@ -22,18 +22,27 @@
  *   gates_recording: boolean | null}} Column */
 
 /**
+ * @typedef {object} NoticeChange the last change of the call's notice seen live
+ * @property {number} version the version the call moved to
+ * @property {string[]} asked_again keys of the purposes new or changed (everyone asked again)
+ * @property {string[]} dropped keys of the purposes the new version no longer has
+ */
+
+/**
  * @typedef {object} Model
- * @property {{title?: string, status?: string, purposes?: Column[]} | null} call
+ * @property {{title?: string, status?: string, notice?: {id: string, version: number},
+ *   purposes?: Column[]} | null} call
  * @property {number} seq the last applied update; -1 before the first roster
  * @property {{recording_allowed: boolean, blocking: number} | null} gate
  * @property {Column[]} purposes the columns: purposes a participant decides
  * @property {Map<string, Person>} people in join order
  * @property {boolean} ended
+ * @property {NoticeChange | null} noticeChange
  */
 
 /** @returns {Model} */
 export function createModel() {
-  return { call: null, seq: -1, gate: null, purposes: [], people: new Map(), ended: false };
+  return { call: null, seq: -1, gate: null, purposes: [], people: new Map(), ended: false, noticeChange: null };
 }
 
 /**
@@ -46,10 +55,41 @@ export function applyRoster(model, roster) {
   model.seq = typeof roster.seq === "number" ? roster.seq : 0;
   model.gate = roster.gate || model.gate;
   model.ended = Boolean(model.call && model.call.status && model.call.status !== "open");
-  const declared = model.call && Array.isArray(model.call.purposes) ? model.call.purposes : [];
-  model.purposes = declared.filter((p) => p.lawful_basis === "consent" || p.lawful_basis === "legitimate_interests");
+  model.purposes = decided(model.call && Array.isArray(model.call.purposes) ? model.call.purposes : []);
   model.people = new Map();
   for (const person of roster.participants || []) model.people.set(person.id, person);
+}
+
+/**
+ * The columns: the purposes a participant decides.
+ * @param {Column[]} declared
+ */
+function decided(declared) {
+  return declared.filter((p) => p.lawful_basis === "consent" || p.lawful_basis === "legitimate_interests");
+}
+
+/**
+ * The call moved to a later version of its notice: new columns, and everyone's state of each
+ * purpose asked again starts anew (the server's fresh roster says the same, at this seq).
+ * @param {Model} model
+ * @param {any} notice the update's `notice`: version, asked_again, dropped, states, purposes
+ */
+function applyNoticeChange(model, notice) {
+  const asked = Array.isArray(notice.asked_again) ? notice.asked_again.map(String) : [];
+  const dropped = Array.isArray(notice.dropped) ? notice.dropped.map(String) : [];
+  const fresh = notice.states && typeof notice.states === "object" ? notice.states : {};
+  if (Array.isArray(notice.purposes)) {
+    model.call = { ...(model.call || {}), purposes: notice.purposes };
+    model.purposes = decided(notice.purposes);
+  }
+  if (model.call && notice.id) model.call.notice = { id: String(notice.id), version: Number(notice.version) };
+  for (const [id, person] of model.people) {
+    const state = { ...(person.state || {}) };
+    for (const key of dropped) delete state[key];
+    for (const key of asked) if (fresh[key]) state[key] = fresh[key];
+    model.people.set(id, { ...person, state });
+  }
+  model.noticeChange = { version: Number(notice.version), asked_again: asked, dropped };
 }
 
 /**
@@ -64,6 +104,7 @@ export function applyUpdate(model, update) {
   model.seq = update.seq;
   if (update.gate) model.gate = update.gate;
   if (update.kind === "call_ended") model.ended = true;
+  if (update.kind === "notice_changed" && update.notice) applyNoticeChange(model, update.notice);
   const person = update.participant;
   if (person && person.id) {
     const known = model.people.get(person.id);
@@ -76,17 +117,21 @@ export function applyUpdate(model, update) {
  * Apply updates (in any order) until a gap; what is left waits for the resync.
  * @param {Model} model
  * @param {any[]} updates
- * @returns {{changed: Set<string>, rest: any[]}} ids changed, and the updates not applied
+ * @returns {{changed: Set<string>, rest: any[], notice: NoticeChange | null}} ids changed, the
+ *   updates not applied, and a notice change among those applied (every row and column changes)
  */
 export function applyUpdates(model, updates) {
   const sorted = [...updates].sort((a, b) => a.seq - b.seq);
   const changed = new Set();
+  /** @type {NoticeChange | null} */
+  let notice = null;
   for (let i = 0; i < sorted.length; i++) {
     const result = applyUpdate(model, sorted[i]);
-    if (result === "gap") return { changed, rest: sorted.slice(i) };
+    if (result === "gap") return { changed, rest: sorted.slice(i), notice };
     if (result === "applied" && sorted[i].participant) changed.add(sorted[i].participant.id);
+    if (result === "applied" && sorted[i].kind === "notice_changed") notice = model.noticeChange;
   }
-  return { changed, rest: [] };
+  return { changed, rest: [], notice };
 }
 
 /**

@@ -20,6 +20,7 @@ import { isConsent, isObjectable, isSaving, pendingCount, purposes, shownState, 
  * @property {() => void} cancelGrant
  * @property {() => void} done
  * @property {() => void} change
+ * @property {import("./receipts.js").ReceiptActions} receipt
  */
 
 /** @param {string} choice */
@@ -125,7 +126,7 @@ export function noticeFoot(actions) {
       ? h("p", { class: "muted", text: tp("notice.pending", pending) })
       : h("button", { type: "button", class: "button button--primary", "data-key": "done", onclick: actions.done },
         t("action.done")),
-    receiptLine(state.receipt));
+    receiptLine(state.receipt, actions.receipt));
 }
 
 /**
@@ -155,6 +156,6 @@ export function summaryView(actions) {
   root.appendChild(h("div", { class: "summary-foot" },
     actions ? h("button", { type: "button", class: "button button--primary", "data-key": "change", onclick: actions.change },
       t("action.change")) : null,
-    receiptLine(state.receipt)));
+    receiptLine(state.receipt, actions ? actions.receipt : null)));
   return root;
 }

@@ -21,6 +21,8 @@ export const TERMINAL_REFUSALS = ["invalid_token", "wrong_role", "token_expired"
  * @property {(code: string | null, retrying: boolean) => void} refused a connect_error
  * @property {(reason: string) => void} dropped a disconnect not asked for
  * @property {() => void} callEnded
+ * @property {(change: {asked_again?: unknown, dropped?: unknown}) => void} noticeChanged the
+ *   organiser moved the call to a later version of its notice
  */
 
 /**
@@ -60,6 +62,7 @@ export function createConnection(identity, events) {
     if (reason === "io server disconnect") setTimeout(() => socket.connect(), 2000);
   });
   socket.on("call_ended", () => events.callEnded());
+  socket.on("notice_changed", (change) => events.noticeChanged(change || {}));
 
   return {
     open() { socket.connect(); },

@@ -15,7 +15,7 @@ import { announceHeight, announceReady, announceState } from "./embedding.js";
 import { serverFieldErrors, validate } from "./fields.js";
 import { joinForm } from "./join-form.js";
 import { noticeView } from "./notice-view.js";
-import { openStore } from "./receipts.js";
+import { openStore, saveReceipt } from "./receipts.js";
 import {
   fieldsToGrant, hasChoices, isConsent, isSaving, pendingCount, purposeByKey, recordingAllowed, shownState, state,
 } from "./state.js";
@@ -47,6 +47,8 @@ let staleRetries = 0;
 let inFlight = false;
 /** the connection came back after a drop: say so once joined again */
 let reconnecting = false;
+/** @type {{id: string, jws: string} | null} the last signed receipt fetched (signing is on request) */
+let signed = null;
 
 /* ---------------------------------------------------------------- render */
 
@@ -170,6 +172,9 @@ async function readNotice() {
   state.notice = ack.notice;
   state.joinFields = Array.isArray(ack.join_fields) ? ack.join_fields : [];
   if (!state.joined) state.phase = "notice";
+  // Once joined, the server's own facts come with the notice (after a change, say).
+  if (state.joined && ack.state) state.choices = ack.state;
+  if (state.joined && Array.isArray(ack.held)) state.held = ack.held;
   const ui = i18n.pick([ack.notice.language]) || i18n.pick(browserLanguages) || "en";
   await i18n.use(ui);
   announceReady(t("widget.frame_title"));
@@ -372,6 +377,7 @@ const actions = {
     state.view = "summary";
     state.editing = false;
     state.grant = null;
+    state.changed = null;
     focusAfterRender = "summary-title";
     render();
   },
@@ -381,7 +387,42 @@ const actions = {
     focusAfterRender = "notice-title";
     render();
   },
+  receipt: {
+    async download() {
+      const jws = await signedReceipt();
+      if (jws && state.receipt) {
+        saveReceipt(state.receipt.id, jws);
+        say(t("receipt.saved"));
+      }
+    },
+    async print() {
+      const jws = await signedReceipt();
+      if (!jws) return;
+      const language = i18n.pick([state.notice ? state.notice.language : ""]) || "en";
+      window.open(`${basePath}/receipt#${new URLSearchParams({ jws, lang: language })}`, "_blank", "noopener");
+    },
+  },
 };
+
+/** The signed receipt of the last recorded choice, asked for now (the server signs on request). */
+async function signedReceipt() {
+  const receipt = state.receipt;
+  if (!receipt || !connection) return null;
+  if (signed && signed.id === receipt.id) return signed.jws;
+  /** @type {Ack | null} */
+  let ack = null;
+  try {
+    ack = connection.connected ? await connection.request("receipt", { id: receipt.id }) : null;
+  } catch {
+    ack = null;
+  }
+  if (!ack || !ack.ok || typeof ack.jws !== "string") {
+    say((ack && ack.error && ack.error.message) || t("receipt.failed"));
+    return null;
+  }
+  signed = { id: receipt.id, jws: ack.jws };
+  return ack.jws;
+}
 
 /**
  * Queue one choice and send the queue in order.
@@ -394,6 +435,8 @@ function decide(p, choice, fields) {
   /** @type {import("./state.js").QueuedDecision} */
   const item = { event_id: crypto.randomUUID(), purpose: p.key, choices: { [p.key]: choice } };
   if (fields) item.fields = fields;
+  // The notice this choice was made on: a choice made on a notice that has since changed is refused.
+  if (state.notice && state.notice.content_hash) item.seen = state.notice.content_hash;
   state.queue.push(item);
   render();
   pump();
@@ -408,6 +451,7 @@ async function pump() {
   try {
     ack = await connection.request("decide", {
       event_id: item.event_id, choices: item.choices, ...(item.fields ? { fields: item.fields } : {}),
+      ...(item.seen ? { seen: { notice_hash: item.seen } } : {}),
     });
   } catch {
     // No answer: keep the decision and send it again with the same event_id (the server answers
@@ -447,6 +491,7 @@ function decided(item, ack) {
   if (state.view === "notice" && !state.editing && !state.queue.length && pendingCount() === 0 && !state.grant &&
       state.notice && state.notice.purposes.some(isConsent)) {
     state.view = "summary";
+    state.changed = null;
     if (document.hasFocus()) focusAfterRender = "summary-title";
     message += ` ${t("announce.all_decided")}`;
   }
@@ -477,11 +522,50 @@ function refusedDecision(item, error) {
   } else if (error.code === "call_ended") {
     callEnded();
     return;
+  } else if (error.code === "stale_notice") {
+    // Made on the notice before a change: not recorded. The new notice asks again (the
+    // notice_changed event usually came first; if not, read the notice now).
+    if (state.changed) render();
+    else noticeChanged({});
+    return;
   } else if (p) {
     state.errors[p.key] = error.message || t("error.decision");
   }
   render();
   say(`${t("announce.not_saved", { purpose: p ? p.title : item.purpose })} ${error.message || ""}`);
+}
+
+/* ---------------------------------------------------------------- a notice change during the call */
+
+/**
+ * The organiser moved the call to a later version of its notice. Read it again (with this
+ * participant's states as they now stand) and ask only for the purposes that are new or changed;
+ * the others keep their state. Before the join, the join must see the new version.
+ * @param {{asked_again?: unknown, dropped?: unknown}} change
+ */
+async function noticeChanged(change) {
+  if (!state.joined) {
+    state.noticeChanged = true;
+    if (await readNotice()) say(t("notice.changed"));
+    return;
+  }
+  const before = new Map(state.notice ? state.notice.purposes.map((p) => [p.key, p.title]) : []);
+  const asked = Array.isArray(change.asked_again) ? change.asked_again.map(String) : [];
+  const dropped = Array.isArray(change.dropped) ? change.dropped.map(String) : [];
+  if (!(await readNotice())) return;
+  state.grant = null;
+  state.changed = {
+    changed: asked.filter((key) => before.has(key)),
+    added: asked.filter((key) => !before.has(key)),
+    dropped: dropped.map((key) => before.get(key) || key),
+  };
+  state.view = "notice";
+  state.editing = false;
+  focusAfterRender = "notice-title";
+  render();
+  announceState(state.choices, recordingAllowed());
+  const again = asked.map((key) => { const p = purposeByKey(key); return p ? p.title : key; });
+  say(again.length ? t("notice.changed_call", { purposes: i18n.formatList(again) }) : t("notice.changed_call_none"));
 }
 
 /* ---------------------------------------------------------------- session and connection */
@@ -567,6 +651,7 @@ async function boot() {
       refused,
       dropped,
       callEnded,
+      noticeChanged,
     });
   // Leaving the page closes the connection at once, so the server marks the participant as left
   // (and no longer counts them for the gate) without waiting for a timeout.

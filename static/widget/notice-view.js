@@ -115,6 +115,7 @@ export function noticeView(notice, slots) {
   if (state.noticeChanged) {
     root.appendChild(h("p", { class: "note", role: "status", text: t("notice.changed") }));
   }
+  if (state.changed) root.appendChild(changeNote(notice, state.changed));
   const body = h("div", {
     class: "notice-body", tabindex: "0", role: "region", "aria-label": t("notice.body_label"),
   });
@@ -183,8 +184,13 @@ function languagePicker(languages, selected, slots) {
 function purposeItem(p, notice, slots) {
   const titleId = `purpose-${p.key}-title`;
   const item = h("article", { class: `purpose purpose--${shownState(p)}`, "aria-labelledby": titleId });
+  const change = state.changed;
+  const badge = !change ? null
+    : change.added.includes(p.key) ? t("notice.badge_new")
+      : change.changed.includes(p.key) ? t("notice.badge_changed") : null;
   item.appendChild(h("div", { class: "purpose-head" },
-    h("h2", { id: titleId, class: "purpose-title", lang: notice.language, text: p.title }),
+    h("h2", { id: titleId, class: "purpose-title", lang: notice.language },
+      p.title, badge ? h("span", { class: "badge", "data-key": `badge-${p.key}`, text: badge }) : null),
     h("span", { class: `basis basis--${p.lawful_basis}`, text: basisName(p.lawful_basis) })));
   const data = (p.data || []).map(dataPhrase);
   const facts = h("p", { class: "facts" },
@@ -202,6 +208,20 @@ function purposeItem(p, notice, slots) {
   const controls = slots.controls(p, titleId);
   if (controls) item.appendChild(controls);
   return item;
+}
+
+/**
+ * What changed when the organiser moved the call to a later version of its notice: the purposes
+ * to decide again (only those; the others keep their state) and those that went.
+ * @param {Notice} notice
+ * @param {import("./state.js").NoticeChange} change
+ */
+function changeNote(notice, change) {
+  const again = notice.purposes.filter((p) => change.changed.includes(p.key) || change.added.includes(p.key))
+    .map((p) => p.title);
+  return h("div", { class: "note", role: "status", "data-key": "notice-change" },
+    h("p", { text: again.length ? t("notice.changed_call", { purposes: formatList(again) }) : t("notice.changed_call_none") }),
+    change.dropped.length ? h("p", { text: t("notice.dropped", { purposes: formatList(change.dropped) }) }) : null);
 }
 
 /**

@@ -40,7 +40,14 @@
  */
 
 /** @typedef {{event_id: string, purpose: string, choices: Record<string, string>,
- *   fields?: Record<string, string>}} QueuedDecision */
+ *   fields?: Record<string, string>, seen?: string}} QueuedDecision */
+
+/**
+ * @typedef {object} NoticeChange what a notice change during the call asks of the participant
+ * @property {string[]} changed keys of purposes changed, to decide again
+ * @property {string[]} added keys of purposes new in this version
+ * @property {string[]} dropped titles of purposes the notice no longer has
+ */
 
 /** @typedef {"loading" | "no_token" | "connecting" | "notice" | "joining" | "ready"
  *   | "reconnecting" | "ended" | "refused" | "failed"} Phase */
@@ -83,6 +90,8 @@ export const state = {
   details: false,
   /** the notice changed while it was shown (stale_notice) */
   noticeChanged: false,
+  /** @type {NoticeChange | null} the notice changed during the call: what to ask again */
+  changed: null,
   /** @type {{id: string, seq: number, hash: string} | null} */
   receipt: null,
   /** @type {string | null} the notice language picked by the participant */

@@ -37,8 +37,11 @@ def roster(session: Session, call_id: str) -> dict[str, Any]:
          "updated_at": updated_at.isoformat()}
         for pid, number, name, channel, present, since, updated_at in people
     ]
+    version = session.get(NoticeVersion, call.notice_version_id)
+    assert version is not None  # a foreign key guarantees it
     return {"call": {"id": call.id, "title": call.title, "status": call.status,
-                     "purposes": _purposes(session, call)},
+                     "notice": {"id": version.notice_id, "version": version.version},
+                     "purposes": _purposes(version)},
             "seq": call.update_seq, "participants": participants,
             "summary": summary(session, call), "gate": gate(call)}
 
@@ -91,10 +94,8 @@ def updates_since(session: Session, call_id: str, since: int) -> dict[str, Any]:
     return {"updates": [host_update(u.seq, u.kind, u.snapshot, name) for u, name in rows]}
 
 
-def _purposes(session: Session, call: Call) -> list[dict[str, Any]]:
+def _purposes(version: NoticeVersion) -> list[dict[str, Any]]:
     """The columns of the host's roster: each purpose, titled in the notice's default language."""
-    version = session.get(NoticeVersion, call.notice_version_id)
-    assert version is not None  # a foreign key guarantees it
     content = version.content
     default = content["default_language"]
     return [{"key": p["key"], "title": p["text"][default]["title"],

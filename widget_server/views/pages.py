@@ -76,6 +76,12 @@ def widget_unframed() -> Response:
     return _page("widget.html", [])
 
 
+@pages.get("/receipt")
+def receipt() -> Response:
+    """A signed receipt, printable; the receipt is in the fragment (#jws=…), never sent here."""
+    return _page("receipt.html", [])
+
+
 @pages.get("/host")
 def host() -> Response:
     """The host dashboard; its token is in the fragment."""
