@@ -48,6 +48,13 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXY_HOPS": 0,  # proxies that append X-Forwarded-For; 0 ignores the header
     # /readyz answers 503 when the SQLite database's volume has less free space than this.
     "READY_MIN_FREE_BYTES": 64 * 1024 * 1024,
+    # The manage link by email (CONTRACT §C): smtp://, smtp+starttls:// or smtps:// (unset: the
+    # widget does not offer it), the sender, a CA file for a private mail server's certificate.
+    "SMTP_URL": None,
+    "SMTP_FROM": "Consent <consent-widget@localhost>",
+    "SMTP_CA_FILE": None,
+    "SMTP_TIMEOUT": 10.0,
+    "MANAGE_LINKS_PER_HOUR": 3,  # emails a participant may ask for in an hour
 }
 
 

@@ -114,3 +114,15 @@ class ForeignOrigin(Unauthorized):
 class RateLimited(DomainError):
     code = "rate_limited"
     status = 429
+
+
+class MailUnavailable(DomainError):
+    code = "email_unavailable"
+    status = 503
+    title = "Email is not set up"
+
+
+class MailFailed(DomainError):
+    code = "email_failed"
+    status = 502
+    title = "Email could not be sent"

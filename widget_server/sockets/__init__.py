@@ -12,9 +12,11 @@ from widget_server.realtime.committer import Committer
 from widget_server.realtime.feed import HOST_NAMESPACE, PARTICIPANT_NAMESPACE
 from widget_server.realtime.queue import manager_for
 from widget_server.services import live
+from widget_server.services.mail import Mailer
 from widget_server.sockets import edge
 from widget_server.sockets.admission import ConnectBudget
 from widget_server.sockets.host import HostNamespace
+from widget_server.sockets.mail_budget import ManageLinkBudget
 from widget_server.sockets.origins import EmbedOrigins
 from widget_server.sockets.participant import ParticipantNamespace
 from widget_server.sockets.presence import PresenceCheck
@@ -54,6 +56,22 @@ def register_sockets(app: Flask, io: SocketIO) -> None:
         policy=live.Policy(max_participants=int(app.config["MAX_PARTICIPANTS_PER_CALL"])))
     app.extensions["widget_committer"] = committer
     app.extensions["widget_presence"] = PresenceCheck(app, participants, committer)
+    app.extensions["widget_mailer"] = mailer_for(app)
+    app.extensions["widget_manage_link_budget"] = ManageLinkBudget(app)
+
+
+def mailer_for(app: Flask) -> Mailer | None:
+    """The SMTP connection the manage link goes through, or None when none is set up. A URL
+    that cannot work stops the server at start, naming what is wrong."""
+    url = app.config.get("SMTP_URL")
+    if not url:
+        return None
+    try:
+        return Mailer.from_url(str(url), str(app.config["SMTP_FROM"]),
+                               ca_file=app.config.get("SMTP_CA_FILE") or None,
+                               timeout=float(app.config["SMTP_TIMEOUT"]))
+    except ValueError as err:
+        raise SystemExit(str(err)) from None
 
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]

@@ -4,15 +4,22 @@ disconnecting (CONTRACT: Namespace /participant, and §A)."""
 from typing import Any
 
 from widget_server import logs
-from widget_server.domain.errors import AlreadyJoined, NotJoined
+from widget_server.domain.errors import (
+    AlreadyJoined,
+    MailUnavailable,
+    NotJoined,
+    RateLimited,
+)
 from widget_server.domain.notice import choose_language, languages_of
 from widget_server.domain.tokens import WIDGET
 from widget_server.realtime import participant_room
-from widget_server.services import live, receipts, roster
+from widget_server.services import live, manage_link, receipts, roster
 from widget_server.services.live.notices import notice_of_call
+from widget_server.services.mail import Mailer
 from widget_server.sockets import payloads
 from widget_server.sockets.base import CallNamespace
 from widget_server.sockets.connections import Connection
+from widget_server.sockets.mail_budget import ManageLinkBudget
 
 
 class ParticipantNamespace(CallNamespace):
@@ -42,6 +49,11 @@ class ParticipantNamespace(CallNamespace):
         """Sent by the widget to keep proof of a decision: the signed receipt (a compact JWS)
         of one of this participant's receipts, made now (signing stays off the decide path)."""
         return self.guarded(sid, data, lambda c, d: self._receipt(c, d, sid))
+
+    def on_send_manage_link(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """Sent by the widget when the participant asks for the manage link by email, to use
+        after the call. Acknowledged once the mail server took the message (or with why not)."""
+        return self.guarded(sid, data, lambda c, d: self._send_manage_link(c, d, sid))
 
     def on_disconnect(self, sid: str, reason: Any = None) -> None:
         """Leaving is not withdrawing: presence only. Handed in without waiting: the committer
@@ -83,6 +95,29 @@ class ParticipantNamespace(CallNamespace):
             jws = receipts.signed_receipt(session, ring, connection.participant_id, receipt_id,
                                           self._public_base(sid))
         return {"jws": jws}
+
+    def _send_manage_link(self, connection: Connection, data: dict[str, Any], sid: str
+                          ) -> dict[str, Any]:
+        if connection.participant_id is None or connection.resume is None:
+            raise NotJoined("Join the call before asking for the link.")
+        mailer: Mailer | None = self.app.extensions.get("widget_mailer")
+        if mailer is None:
+            raise MailUnavailable("This server does not send email. Keep the link of your "
+                                  "receipt instead.")
+        address = payloads.email_address(data)
+        budget: ManageLinkBudget = self.app.extensions["widget_manage_link_budget"]
+        if not budget.allows(connection.participant_id):
+            raise RateLimited(f"At most {budget.per_hour} links an hour can be sent; please "
+                              f"try again later.")
+        link = manage_link.manage_url(self._public_base(sid), connection.participant_id,
+                                      connection.resume)
+        with self.database.read_session() as session:
+            email = manage_link.message(session, connection.participant_id, link)
+        mailer.send(email, address)
+        budget.spend(connection.participant_id)
+        logs.event("manage_link_sent", call=connection.call_id,
+                   participant=connection.participant_id)
+        return {"sent": True}
 
     def _public_base(self, sid: str) -> str:
         """PUBLIC_URL, else the base the browser reached this server at (README: set

@@ -8,6 +8,7 @@ checks are few. Each refusal is a ValidationFailed naming the offending field.
 from typing import Any
 
 from widget_server.domain.errors import ValidationFailed
+from widget_server.domain.fields import check_fields
 from widget_server.domain.text import event_uuid, is_storable, storable
 from widget_server.services import live
 
@@ -60,6 +61,20 @@ def _seen_hash(seen: Any, required: bool) -> str | None:
 def receipt_id(data: dict[str, Any]) -> str:
     """The id of a receipt (`rcpt_…`), as a decide acknowledgement gave it."""
     return storable(data.get("id"), "id", MAX_KEY)
+
+
+def email_address(data: dict[str, Any]) -> str:
+    """The address a manage link goes to: one address, no control characters (a line break
+    would start another mail header), nothing else. Its value is never echoed back."""
+    address = data.get("email")
+    if not isinstance(address, str) or not address.strip():
+        raise ValidationFailed("email is required: the address to send the link to.",
+                               fields={"email": ["Required."]})
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in address):
+        raise ValidationFailed("The email address must be one address on one line.",
+                               fields={"email": ["Contains a line break or control character."]})
+    return check_fields({"email": address}, frozenset({"email"}), frozenset({"email"}),
+                        "")["email"]
 
 
 def language_of(data: dict[str, Any]) -> str | None:
