@@ -28,6 +28,8 @@ from widget_server.services import participant_access, receipts, rights
 from widget_server.views.api.blueprints import db, no_query, public_base, tell_live_clients
 
 PARTICIPANT: list[dict[str, list[str]]] = [{"participant": []}]
+REFUSALS = {400: "Malformed request, or a secret in the query string (`secret_in_query`).",
+            401: "Missing or wrong manage secret: always the same answer."}
 # Query parameters that could only carry a secret; refused wherever the manage secret is used.
 SECRET_PARAMETERS = frozenset({"key", "secret", "resume", "token"})
 CHANNEL = "manage"
@@ -37,6 +39,14 @@ blp = Blueprint("me", __name__, url_prefix="/api/v1", description=(
     "(Art. 15, 20), withdrawal and objection also after the call (Art. 7(3), 21), erasure "
     "(Art. 17). Authenticated by the manage secret."))
 blp.ARGUMENTS_PARSER = REQUEST_PARSER
+
+
+def _responses(*statuses: int) -> dict[int | str, Any]:
+    """problem_responses, worded for the manage secret rather than an API key."""
+    responses = problem_responses(400, 401, *statuses)
+    for status, description in REFUSALS.items():
+        responses[status] = {**responses[status], "description": description}
+    return responses
 
 
 def refuse_secret_in_query() -> None:
@@ -57,7 +67,7 @@ def _authenticate() -> None:
 
 @blp.route("/me")
 class Me(MethodView):
-    @blp.doc(security=PARTICIPANT, responses=problem_responses(400, 401, 422))
+    @blp.doc(security=PARTICIPANT, responses=_responses(422))
     @no_query(blp)
     @blp.response(200, ParticipantDataOut)
     def get(self) -> dict[str, Any]:
@@ -65,7 +75,7 @@ class Me(MethodView):
         the personal data held now, every ledger event of mine and my signed receipts."""
         return _overview()
 
-    @blp.doc(security=PARTICIPANT, responses=problem_responses(400, 401, 422))
+    @blp.doc(security=PARTICIPANT, responses=_responses(422))
     @no_query(blp)
     @blp.response(200, ErasureOut)
     def delete(self) -> dict[str, Any]:
@@ -83,7 +93,7 @@ class Me(MethodView):
 
 @blp.route("/me/export")
 class MeExport(MethodView):
-    @blp.doc(security=PARTICIPANT, responses=problem_responses(400, 401, 422))
+    @blp.doc(security=PARTICIPANT, responses=_responses(422))
     @no_query(blp)
     @blp.response(200, ParticipantDataOut, headers={"Content-Disposition": {
         "description": "attachment; filename=\"my-data-<participant id>.json\"",
@@ -99,7 +109,7 @@ class MeExport(MethodView):
 
 @blp.route("/me/receipts/<receipt_id>")
 class MeReceipt(MethodView):
-    @blp.doc(security=PARTICIPANT, responses=problem_responses(400, 401, 404, 422))
+    @blp.doc(security=PARTICIPANT, responses=_responses(404, 422))
     @no_query(blp)
     @blp.response(200, ReceiptJws)
     def get(self, receipt_id: str) -> dict[str, Any]:
@@ -113,7 +123,7 @@ class MeReceipt(MethodView):
 
 @blp.route("/me/decisions")
 class MeDecisions(MethodView):
-    @blp.doc(security=PARTICIPANT, responses=problem_responses(400, 401, 409, 413, 422))
+    @blp.doc(security=PARTICIPANT, responses=_responses(409, 413, 422))
     @no_query(blp)
     @blp.arguments(DecisionIn)
     @blp.response(200, DecisionResult)
