@@ -276,3 +276,27 @@ def test_every_refusal_is_the_same_and_costs_one_comparison(
         messages.add((caught.value.code, caught.value.status, caught.value.message))
         assert len(compared) == 1, header  # hashed and compared, found or not
     assert messages == {("unauthorized", 401, participant_access.REFUSAL)}
+
+
+def test_an_unknown_participant_costs_about_as_long_as_a_wrong_secret(
+        world: World, lecture: Lecture) -> None:
+    """No timing difference worth measuring between "nobody" and "wrong secret": the same
+    query and the same hash either way. Interleaved, so both see the same machine load; the
+    bound is loose (a shared CI machine), the difference it guards against is not."""
+    import statistics
+    import time
+
+    pid, resume = joined(lecture)
+    secret = resume.split(".", 1)[1]
+    headers = {"wrong": f"Participant {pid}.{secret[:-1]}A",
+               "nobody": f"Participant p_{'0' * 32}.{secret}"}
+    took: dict[str, list[float]] = {name: [] for name in headers}
+    with world.db.read_session() as s:
+        for _ in range(300):
+            for name, header in headers.items():
+                started = time.perf_counter()
+                with pytest.raises(Unauthorized):
+                    participant_access.authenticate(s, header)
+                took[name].append(time.perf_counter() - started)
+    wrong, nobody = (statistics.median(took[name]) for name in ("wrong", "nobody"))
+    assert 0.5 < wrong / nobody < 2.0, (wrong, nobody)
