@@ -16,9 +16,20 @@ ENDPOINTS = {
     "/api/v1/calls/{call_id}/gate": {"get"},
     "/api/v1/calls/{call_id}/participants": {"get"},
     "/api/v1/calls/{call_id}/decisions": {"get"},
+    "/api/v1/calls/{call_id}/participants/{participant_id}": {"get"},
+    "/api/v1/calls/{call_id}/participants/{participant_id}/decisions": {"post"},
+    "/api/v1/calls/{call_id}/participants/{participant_id}/data": {"delete"},
+}
+# The participant's own surface (CONTRACT §C): the manage secret, never an API key.
+PARTICIPANT_ENDPOINTS = {
+    "/api/v1/me": {"get", "delete"},
+    "/api/v1/me/export": {"get"},
+    "/api/v1/me/receipts/{receipt_id}": {"get"},
+    "/api/v1/me/decisions": {"post"},
 }
 SCHEMAS = {"NoticeIn", "NoticeOut", "PurposeIn", "CallIn", "CallOut", "CallCreated",
-           "CallDetail", "GateOut", "RosterOut", "DecisionOut", "DecisionsPage", "Problem"}
+           "CallDetail", "GateOut", "RosterOut", "DecisionOut", "DecisionsPage", "Problem",
+           "ParticipantDataOut", "DecisionIn", "DecisionResult", "ErasureOut"}
 
 
 def _spec(api: Api) -> dict[str, Any]:
@@ -47,6 +58,27 @@ def test_every_endpoint_is_documented_with_bearer_auth(api: Api) -> None:
             problem = operation["responses"]["401"]["content"]["application/problem+json"]
             assert problem["schema"] == {"$ref": "#/components/schemas/Problem"}
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_the_participant_endpoints_are_documented_with_the_manage_secret(api: Api) -> None:
+    spec = _spec(api)
+    for path, methods in PARTICIPANT_ENDPOINTS.items():
+        assert path in spec["paths"], path
+        assert {m for m in spec["paths"][path] if m != "parameters"} == methods, path
+        for method in methods:
+            operation = spec["paths"][path][method]
+            assert operation["security"] == [{"participant": []}]
+            assert {"400", "401"} <= set(operation["responses"])
+    scheme = spec["components"]["securitySchemes"]["participant"]
+    assert scheme["scheme"] == "participant" and "<participant id>.<secret>" in scheme[
+        "description"]
+    data = spec["components"]["schemas"]["ParticipantDataOut"]
+    assert set(data["properties"]) == {"participant", "call", "notice", "state", "fields",
+                                       "events", "receipts", "rights"}
+    assert set(spec["components"]["schemas"]["DecisionIn"]["properties"]) == {
+        "event_id", "choices", "fields", "seen"}
+    export = spec["paths"]["/api/v1/me/export"]["get"]["responses"]["200"]
+    assert "Content-Disposition" in export["headers"]
 
 
 def test_schemas_come_from_the_marshmallow_schemas(api: Api) -> None:

@@ -54,6 +54,14 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class RetentionPassed(DomainError):
+    """After every purpose's retention has passed there is nothing left to decide about."""
+
+    code = "retention_passed"
+    status = 409
+    title = "Retention passed"
+
+
 class StaleNotice(DomainError):
     code = "stale_notice"
     status = 409
@@ -82,6 +90,14 @@ class NotJoined(DomainError):
     code = "not_joined"
     status = 409
     title = "Not joined"
+
+
+class SecretInQuery(DomainError):
+    """A secret in a URL query string would reach access logs and browser histories."""
+
+    code = "secret_in_query"
+    status = 400
+    title = "Secret in the query string"
 
 
 class Unauthorized(DomainError):

@@ -11,6 +11,7 @@ GENESIS = "sha256:" + "0" * 64
 
 # Ledger events that are not a choice of a purpose (their purpose is null).
 NOTICE_SERVED = "notice_served"  # the notice shown at join: the proof of what was displayed
+ERASED = "erased"  # every personal field erased on request (Art. 17), whatever the purposes
 
 HASHED = ("call_id", "seq", "event_id", "participant_id", "purpose", "state", "notice_version",
           "notice_hash", "language", "channel")

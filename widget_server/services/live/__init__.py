@@ -21,6 +21,7 @@ from widget_server.services.live.commands import (
     Command,
     Decide,
     EndCall,
+    Erase,
     Join,
     Leave,
     MarkAway,
@@ -28,12 +29,13 @@ from widget_server.services.live.commands import (
 )
 from widget_server.services.live.decisions import decide
 from widget_server.services.live.ending import end_call
+from widget_server.services.live.erasure import erase
 from widget_server.services.live.notice_change import change_notice
 from widget_server.services.live.presence import join, leave, mark_away
 
 Outcome = dict[str, Any] | DomainError
 
-__all__ = ["Applied", "ChangeNotice", "Command", "Decide", "EndCall", "Join", "Leave",
+__all__ = ["Applied", "ChangeNotice", "Command", "Decide", "EndCall", "Erase", "Join", "Leave",
            "MarkAway", "Outcome", "Policy", "apply", "apply_one"]
 
 
@@ -108,6 +110,8 @@ def _run(live: live_call.LiveCall, command: Command, policy: Policy) -> dict[str
             return leave(live, command)
         case MarkAway():
             return mark_away(live, command)
+        case Erase():
+            return erase(live, command)
         case EndCall():
             return end_call(live, command)
         case ChangeNotice():

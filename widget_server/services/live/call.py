@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from widget_server.domain.errors import NotFound
 from widget_server.domain.gate import gate_view, lets_record
-from widget_server.domain.ledger import chain_hash, instant
+from widget_server.domain.ledger import ERASED, chain_hash, instant
 from widget_server.domain.models import (
     Call,
     CallUpdate,
@@ -30,7 +30,7 @@ from widget_server.domain.models import (
     table,
 )
 from widget_server.domain.notice import DATA_CATEGORIES
-from widget_server.services.live.commands import ChangeNotice, Command, Decide
+from widget_server.services.live.commands import ChangeNotice, Command, Decide, Erase
 from widget_server.services.live.notices import NoticeInfo, notice_info, notice_version
 from widget_server.services.live.updates import host_update, snapshot_of
 
@@ -82,6 +82,8 @@ class LiveCall:
     dropped_states: set[tuple[str, str]] = field(default_factory=set)
     notice_changes: list[dict[str, Any]] = field(default_factory=list)
     notice_id: str = ""  # the call's notice (its versions are what a change may move to)
+    # Only for an erasure: the people named whose erasure the ledger already records.
+    erased: set[str] = field(default_factory=set)
 
     # reading --------------------------------------------------------------------------
     @property
@@ -251,6 +253,11 @@ def load(session: Session, call_id: str, commands: Iterable[Command], now: datet
                                    RECEIPTS.c.event_id.in_(event_ids))).mappings()}
     live = LiveCall(call, notice, now, counts, people, receipts, set(counts),
                     notice_id=row["notice_id"])
+    erasing = {c.participant_id for c in commands if isinstance(c, Erase)}
+    if erasing:
+        live.erased = set(session.scalars(select(EVENTS.c.participant_id).where(
+            EVENTS.c.call_id == call_id, EVENTS.c.participant_id.in_(erasing),
+            EVENTS.c.state == ERASED)))
     for change in changes:
         live.versions[change.version] = notice_version(session, live.notice_id,
                                                        change.version)

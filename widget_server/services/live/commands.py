@@ -52,10 +52,22 @@ class Decide:
     event_id: str
     choices: dict[str, str]
     fields: dict[str, str] = field(default_factory=dict)
+    # widget (live); manage (the participant's manage link) and api (the controller) may also
+    # decide after the end, within domain/rights.py's rules.
     channel: str = "widget"
     # The notice the choices were made on, when the client says: another than the call's
     # current one (changed meanwhile) is refused with stale_notice.
     seen_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class Erase:
+    """Erase every personal field of a participant now, whatever the purposes (Art. 17);
+    allowed at any time, also after the call. `channel`: manage or api."""
+
+    call_id: str
+    participant_id: str
+    channel: str = "manage"
 
 
 @dataclass(frozen=True)
@@ -75,7 +87,7 @@ class ChangeNotice:
     notice_id: str | None = None  # when given, it must be the call's own notice
 
 
-Command = Join | Leave | MarkAway | Decide | EndCall | ChangeNotice
+Command = Join | Leave | MarkAway | Decide | Erase | EndCall | ChangeNotice
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,11 @@ gate (domain/gate.py)."""
 from typing import Any
 
 from widget_server.domain.choices import checked_choices
-from widget_server.domain.errors import CallEnded, StaleNotice
+from widget_server.domain.errors import StaleNotice
 from widget_server.domain.fields import check_fields
 from widget_server.domain.ids import new_id
 from widget_server.domain.minimisation import fields_for_decision, fields_to_erase
+from widget_server.domain.rights import check_still_decidable, check_turning_off
 from widget_server.services.live.call import LiveCall, Person
 from widget_server.services.live.commands import Decide
 
@@ -16,18 +17,23 @@ from widget_server.services.live.commands import Decide
 def decide(live: LiveCall, command: Decide) -> dict[str, Any]:
     """Record the choices, one ledger event per purpose. Idempotent on event_id: a retry
     returns the first answer and changes nothing. Everything is checked before anything
-    changes, so a refusal leaves no trace."""
+    changes, so a refusal leaves no trace. After the call's end only the manage and api
+    channels may decide, only to turn processing off, until retention has passed
+    (domain/rights.py); the data a withdrawal or objection frees is erased as it is live."""
     person = live.person(command.participant_id)
     previous = live.receipts.get((person.id, command.event_id))
     if previous is not None:
         return _answer(person, previous)
     if not live.is_open:
-        raise CallEnded("The call has ended; no more decisions can be recorded.")
+        check_still_decidable(command.channel, live.call["ended_at"], live.notice.purposes,
+                              live.now)
     if command.seen_hash is not None and command.seen_hash != live.notice.content_hash:
         raise StaleNotice("The notice changed since it was shown; read it again.",
                           fields={"seen": ["Not the call's current notice."]})
     purposes = live.notice.purposes
     wanted = checked_choices(command.choices, live.notice.by_key, person.states)
+    if not live.is_open:
+        check_turning_off(wanted)
     allowed, required = fields_for_decision(purposes, person.states, wanted, person.held())
     given = check_fields(command.fields, allowed, required,
                          "by the purposes this decision turns on")

@@ -18,8 +18,16 @@ def register_api(app: Flask) -> None:
     api.init_app(app)
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "An organisation API key."})
-    from widget_server.views.api import calls, notices
+    api.spec.components.security_scheme("participant", {
+        "type": "http", "scheme": "participant",
+        "description": "The manage secret: 'Authorization: Participant <participant id>."
+                       "<secret>' (the resume value the widget got at join; the manage link "
+                       "carries the id in its path and the secret in its fragment). Never in "
+                       "a query string."})
+    from widget_server.views.api import calls, me, notices, participants
 
-    limit_api([notices.blp, calls.blp])
+    limit_api([notices.blp, calls.blp, participants.blp, me.blp])
     api.register_blueprint(notices.blp)
     api.register_blueprint(calls.blp)
+    api.register_blueprint(participants.blp)
+    api.register_blueprint(me.blp)

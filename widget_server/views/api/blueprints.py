@@ -4,12 +4,13 @@ body or query is read, and the database."""
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, g
+from flask import current_app, g, request
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from widget_server.schemas.common import NoQuery
 from widget_server.schemas.loading import REQUEST_PARSER
+from widget_server.services import live
 from widget_server.services.database import Database
 from widget_server.views.api.auth import organisation_id
 
@@ -37,3 +38,20 @@ def no_query(blp: Blueprint) -> Callable[[Any], Any]:
     decorator: Callable[[Any], Any] = blp.arguments(NoQuery, location="query", unknown=RAISE,
                                                     as_kwargs=True)
     return decorator
+
+
+def public_base() -> str:
+    """PUBLIC_URL, else the base this request reached the server at (receipts link to it)."""
+    return str(current_app.config.get("PUBLIC_URL") or request.url_root).rstrip("/")
+
+
+def tell_live_clients(applied: live.Applied) -> None:
+    """After the commit: hosts get the update, participants `call_ended` or
+    `notice_changed`."""
+    feed = current_app.extensions["widget_feed"]
+    for call_id, updates in applied.updates.items():
+        feed.publish_many(call_id, updates)
+    for call_id in applied.ended:
+        feed.announce_call_ended(call_id)
+    for change in applied.notice_changes:
+        feed.announce_notice_changed(change)

@@ -29,8 +29,14 @@ from widget_server.schemas.calls import (
     RosterOut,
 )
 from widget_server.schemas.common import path_id, problem_responses
-from widget_server.services import calls, checkpoints, ledger, live, roster
-from widget_server.views.api.blueprints import BEARER, api_blueprint, db, no_query
+from widget_server.services import calls, checkpoints, ledger, roster
+from widget_server.views.api.blueprints import (
+    BEARER,
+    api_blueprint,
+    db,
+    no_query,
+    tell_live_clients,
+)
 
 blp = api_blueprint("calls", __name__, (
     "Calls: each is pinned to one notice version and has a widget token (participants) and a "
@@ -90,7 +96,7 @@ class CallEnd(MethodView):
         with db().session() as session:
             call, applied = calls.end_call(session, g.organisation_id, path_id(call_id, "call"),
                                            current_app.extensions["widget_keys"].ring())
-        _tell_live_clients(applied)
+        tell_live_clients(applied)
         return call
 
 
@@ -115,7 +121,7 @@ class CallNotice(MethodView):
             call, applied = calls.change_notice(session, g.organisation_id,
                                                 path_id(call_id, "call"), wanted["version"],
                                                 wanted.get("notice_id"))
-            _tell_live_clients(applied)
+            tell_live_clients(applied)
             feed = current_app.extensions["widget_feed"]
             for change in applied.notice_changes:
                 feed.send_roster(change["call_id"], roster.roster(session, change["call_id"]))
@@ -189,18 +195,6 @@ def _access(call_id: str, widget_token: str, host_token: str) -> dict[str, Any]:
     return {"widget": {"token": widget_token, "url": f"{base}/widget/{call_id}",
                        "snippet": snippet},
             "host": {"token": host_token, "url": f"{base}/host#token={host_token}"}}
-
-
-def _tell_live_clients(applied: live.Applied) -> None:
-    """After the commit: hosts get the update, participants `call_ended` or
-    `notice_changed`."""
-    feed = current_app.extensions["widget_feed"]
-    for call_id, updates in applied.updates.items():
-        feed.publish_many(call_id, updates)
-    for call_id in applied.ended:
-        feed.announce_call_ended(call_id)
-    for change in applied.notice_changes:
-        feed.announce_notice_changed(change)
 
 
 def _ledger_csv(call_id: str) -> Response:
