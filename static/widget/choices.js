@@ -6,6 +6,7 @@
 import { stateLabel, t, tp } from "../i18n.js";
 import { h, icon } from "./dom.js";
 import { fieldInput } from "./fields.js";
+import { manageBlock } from "./manage-link.js";
 import { receiptLine } from "./receipts.js";
 import { isConsent, isObjectable, isSaving, pendingCount, purposes, shownState, state } from "./state.js";
 
@@ -130,10 +131,11 @@ export function noticeFoot(actions) {
 }
 
 /**
- * The compact summary of the participant's choices.
- * @param {ChoiceActions | null} actions null once nothing can change (the call ended)
+ * The compact summary of the participant's choices, and the way to manage them later.
+ * @param {ChoiceActions | null} actions null once nothing can change here (the call ended)
+ * @param {{basePath: string, actions: import("./manage-link.js").ManageActions}} manage
  */
-export function summaryView(actions) {
+export function summaryView(actions, manage) {
   const list = purposes().filter((p) => isConsent(p) || isObjectable(p));
   const notice = state.notice;
   const root = h("section", { class: "card summary", "aria-labelledby": "summary-title" },
@@ -157,5 +159,6 @@ export function summaryView(actions) {
     actions ? h("button", { type: "button", class: "button button--primary", "data-key": "change", onclick: actions.change },
       t("action.change")) : null,
     receiptLine(state.receipt, actions ? actions.receipt : null)));
+  root.appendChild(manageBlock(manage.basePath, manage.actions) || h("span", { hidden: true }));
   return root;
 }

@@ -81,12 +81,12 @@ function view() {
     case "ended":
       return h("div", { class: "stack" },
         messageCard("ended", t("ended.title"), state.joined ? t("ended.body") : t("ended.not_joined")),
-        state.joined ? summaryView(null) : null);
+        state.joined ? summaryView(null, manage) : null);
     default:
       if (!state.notice) {
         return loadingView(state.phase === "reconnecting" ? t("connection.unreachable") : t("connection.connecting"));
       }
-      if (state.joined && state.view === "summary") return summaryView(actions);
+      if (state.joined && state.view === "summary") return summaryView(actions, manage);
       return noticeView(state.notice, {
         controls: (p, titleId) => controls(p, titleId, actions),
         form: joinForm(submitJoin),
@@ -171,6 +171,7 @@ async function readNotice() {
   }
   state.notice = ack.notice;
   state.joinFields = Array.isArray(ack.join_fields) ? ack.join_fields : [];
+  state.emailLink = ack.manage_by_email === true;
   if (!state.joined) state.phase = "notice";
   // Once joined, the server's own facts come with the notice (after a change, say).
   if (state.joined && ack.state) state.choices = ack.state;
@@ -400,6 +401,53 @@ const actions = {
       if (!jws) return;
       const language = i18n.pick([state.notice ? state.notice.language : ""]) || "en";
       window.open(`${basePath}/receipt#${new URLSearchParams({ jws, lang: language })}`, "_blank", "noopener");
+    },
+  },
+};
+
+/** The manage link, and the same link by email (send_manage_link). */
+const manage = {
+  basePath,
+  /** @type {import("./manage-link.js").ManageActions} */
+  actions: {
+    openEmail() {
+      state.mail = { open: true, sending: false, failed: false, status: null, values: {}, errors: {} };
+      focusAfterRender = "manage-email";
+      render();
+    },
+    closeEmail() {
+      state.mail = { open: false, sending: false, failed: false, status: null, values: {}, errors: {} };
+      focusAfterRender = "manage-link";
+      render();
+    },
+    async sendEmail(event) {
+      event.preventDefault();
+      const mail = state.mail;
+      if (mail.sending || !connection) return;
+      mail.errors = validate(["email"], mail.values);
+      if (mail.errors.email) {
+        focusAfterRender = "manage-email";
+        render();
+        say(mail.errors.email);
+        return;
+      }
+      mail.sending = true;
+      render();
+      /** @type {Ack | null} */
+      let ack = null;
+      try {
+        ack = await connection.request("send_manage_link", { email: mail.values.email });
+      } catch {
+        ack = null;
+      }
+      // The address is used for this one request: forgotten now, whatever the answer.
+      const sent = Boolean(ack && ack.ok);
+      const message = sent ? t("later.sent")
+        : (ack && ack.error && ack.error.message) || t("later.failed");
+      state.mail = { open: !sent, sending: false, failed: !sent, status: message, values: {}, errors: {} };
+      focusAfterRender = sent ? "manage-link" : "manage-email";
+      render();
+      say(message);
     },
   },
 };

@@ -96,6 +96,11 @@ export const state = {
   receipt: null,
   /** @type {string | null} the notice language picked by the participant */
   language: null,
+  /** the server can send the manage link by email */
+  emailLink: false,
+  /** @type {{open: boolean, sending: boolean, failed: boolean, status: string | null,
+   *   values: Record<string, string>, errors: Record<string, string>}} the manage link by email */
+  mail: { open: false, sending: false, failed: false, status: null, values: {}, errors: {} },
 };
 
 /**

@@ -73,7 +73,8 @@ class ParticipantNamespace(CallNamespace):
                    if connection.participant_id is not None else {})
         language = choose_language(info.content, payloads.language_of(data))
         return {"notice": info.render(language), "languages": languages_of(info.content),
-                "join_fields": info.join_fields, **own}
+                "join_fields": info.join_fields,
+                "manage_by_email": self.app.extensions.get("widget_mailer") is not None, **own}
 
     def _join(self, connection: Connection, data: dict[str, Any]) -> dict[str, Any]:
         if connection.participant_id is not None:
