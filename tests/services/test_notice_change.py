@@ -228,3 +228,58 @@ def test_counts_and_stored_states_agree_after_a_change_in_a_busy_call(world: Wor
     gate = lecture.gate()
     assert gate["recording_allowed"] is False and len(gate["blocking"]) == 30
     assert world.verify().ok
+
+
+def _retention(p: dict[str, Any]) -> None:
+    p["retention_days"] += 1
+
+
+def _data(p: dict[str, Any]) -> None:
+    p["data"] = [*p["data"], "email"]
+
+
+def _gate(p: dict[str, Any]) -> None:
+    p["gates_recording"] = not p.get("gates_recording", False)
+
+
+def _title(p: dict[str, Any]) -> None:
+    p["text"]["en"]["title"] += " (updated)"
+
+
+def _description(p: dict[str, Any]) -> None:
+    p["text"]["de"]["description"] += " Neu."
+
+
+def _basis(p: dict[str, Any]) -> None:
+    p["lawful_basis"] = "consent"
+    p.pop("legitimate_interest", None)
+
+
+@pytest.mark.parametrize(("key", "edit", "restarts_at"), [
+    ("recording", _retention, "pending"),
+    ("recording", _data, "pending"),
+    ("recording", _gate, "pending"),
+    ("recording", _title, "pending"),
+    ("notes_email", _description, "pending"),
+    ("attendance", _retention, "not_objected"),
+    ("attendance", _title, "not_objected"),
+    ("attendance", _basis, "pending"),
+])
+def test_each_kind_of_change_asks_again_about_that_purpose_only(
+        world: World, lecture: Lecture, key: str, edit: Any, restarts_at: str) -> None:
+    ada = lecture.join(CANARY_NAME)
+    lecture.decide(ada, {"recording": "granted", "notes_email": "denied",
+                         "attendance": "objected"})
+    before = world.states(ada)
+    content = lecture_notice()
+    edit(next(p for p in content["purposes"] if p["key"] == key))
+    world.publish_version(lecture.org_id, lecture.notice["id"], content)
+
+    told = change(world, lecture, 2)["told"]
+
+    assert told["asked_again"] == [key] and told["dropped"] == []
+    after = world.states(ada)
+    assert after[key] == restarts_at
+    assert {k: v for k, v in after.items() if k != key} == {
+        k: v for k, v in before.items() if k != key}
+    assert world.verify().ok
