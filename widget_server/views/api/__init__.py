@@ -18,8 +18,9 @@ def register_api(app: Flask) -> None:
     api.init_app(app)
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "An organisation API key."})
-    from widget_server.views.api import calls, notices
+    from widget_server.views.api import calls, notices, organisation
 
-    limit_api([notices.blp, calls.blp])
+    limit_api([notices.blp, calls.blp, organisation.blp])
     api.register_blueprint(notices.blp)
     api.register_blueprint(calls.blp)
+    api.register_blueprint(organisation.blp)
