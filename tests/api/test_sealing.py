@@ -2,7 +2,7 @@
 blank title and reference, the seal's time, then only the closing checkpoint; still another
 organisation's ids answer 404."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 
@@ -51,3 +51,28 @@ def test_a_sealed_call_then_its_closing_checkpoint_through_the_api(app: Flask, a
     assert api.get(f"/api/v1/calls/{call_id}").get_json()["proof_deleted_at"] is not None
     for path in ("", "/checkpoints", "/decisions", "/participants"):
         assert_problem(other.get(f"/api/v1/calls/{call_id}{path}"), 404)
+
+
+def test_the_maintenance_pass_ends_overdue_calls_and_seals_through_the_live_path(
+        app: Flask, api: Api) -> None:
+    from widget_server import serving
+
+    call_id = api.call()["id"]
+    database = app.extensions["widget_db"]
+    world = World(database)
+    world.join(call_id, {"display_name": CANARY_NAME})
+    day_ago = datetime.now(UTC) - 25 * timedelta(hours=1)
+    world.sql("UPDATE call SET created_at = :t WHERE id = :c", t=day_ago.replace(tzinfo=None),
+              c=call_id)
+    serving.end_overdue(app)  # through the committer, as the server's loop runs it
+    shown = api.get(f"/api/v1/calls/{call_id}").get_json()
+    assert shown["status"] == "ended" and shown["sealed_at"] is None
+    long_ago = datetime.now(UTC) - 366 * DAY
+    world.sql("UPDATE call SET ended_at = :t WHERE id = :c", t=long_ago.replace(tzinfo=None),
+              c=call_id)
+    with database.session() as s:
+        retention.purge(s)
+    serving.seal_and_close(app)
+    shown = api.get(f"/api/v1/calls/{call_id}").get_json()
+    assert shown["sealed_at"] is not None and shown["title"] == ""
+    app.extensions["widget_committer"].stop()
