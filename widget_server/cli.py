@@ -135,6 +135,9 @@ def verify_ledger(ctx: click.Context, call_id: str | None) -> None:
         verdict = ledger.verify(session, call_id, public_keys)
     if verdict.ok:
         click.echo(f"Ledger intact: {verdict.events} events in {verdict.calls} calls.")
+        if verdict.sealed:
+            click.echo(f"{verdict.sealed} of these calls are sealed (no personal data left), "
+                       "their proof kept and verified.")
         if verdict.closed:
             click.echo(f"{verdict.closed} of these calls are sealed with their proof deleted "
                        "after its retention: each one's closing signed checkpoint verifies.")

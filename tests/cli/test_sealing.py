@@ -30,7 +30,10 @@ def sealed_then_closed(cli: Cli) -> str:
     assert sealed.returncode == 0, sealed.stderr
     assert "Sealed 1 calls; deleted the proof of 0 calls" in sealed.stdout
     assert scalar(cli.url, f"SELECT title FROM call WHERE id = '{call_id}'") == ""
-    assert cli("verify-ledger").returncode == 0
+    verified = cli("verify-ledger")
+    assert verified.returncode == 0, verified.stderr
+    assert "8 events in 1 calls" in verified.stdout
+    assert "1 of these calls are sealed (no personal data left)" in verified.stdout
     assert "Sealed 0 calls" in cli("purge").stdout  # once only
 
     kept = (utcnow() - timedelta(days=1094)).replace(tzinfo=None)

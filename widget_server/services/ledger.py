@@ -24,7 +24,9 @@ class Verdict:
     call_id: str | None = None
     seq: int | None = None
     problem: str | None = None
-    # Calls whose proof was deleted after its retention, each closing checkpoint checked.
+    # Calls sealed (no personal data left) whose proof is still kept, and calls whose proof
+    # was deleted after its retention, each one's closing checkpoint checked.
+    sealed: int = 0
     closed: int = 0
 
 
@@ -38,15 +40,16 @@ def verify(session: Session, call_id: str | None = None,
     query = select(Call).order_by(Call.created_at, Call.id)
     if call_id is not None:
         query = query.where(Call.id == call_id)
-    calls = events = closed = 0
+    calls = events = sealed = closed = 0
     for call in session.scalars(query):
         calls += 1
         if call.proof_deleted_at is not None:
             problem_at = _closed(session, call, public_keys)
             if problem_at is not None:
-                return Verdict(False, calls, events, call.id, *problem_at, closed=closed)
+                return Verdict(False, calls, events, call.id, *problem_at)
             closed += 1
             continue
+        sealed += call.sealed_at is not None
         signed: dict[int, list[str]] = {}
         if public_keys is not None:
             problem_at = _signed_heads(session, call, public_keys, signed)
@@ -71,7 +74,7 @@ def verify(session: Session, call_id: str | None = None,
             return Verdict(False, calls, events, call.id, seq,
                            "a signed checkpoint covers this seq, but the chain ends before it "
                            "(events deleted)")
-    return Verdict(True, calls, events, closed=closed)
+    return Verdict(True, calls, events, sealed=sealed, closed=closed)
 
 
 REWRITTEN = ("the chain does not match the signed checkpoint at this seq (rewritten from the "
