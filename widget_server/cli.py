@@ -9,7 +9,14 @@ from flask import Flask
 
 from widget_server import config, logs, migrate
 from widget_server.app import create_app
-from widget_server.services import ledger, organisations, receipts, retention
+from widget_server.services import (
+    checkpoints,
+    ledger,
+    organisations,
+    receipts,
+    retention,
+    sealing,
+)
 from widget_server.services.database import Database
 
 
@@ -95,12 +102,26 @@ def create_org(ctx: click.Context, name: str, origins: tuple[str, ...], as_json:
 @cli.command()
 @click.pass_context
 def purge(ctx: click.Context) -> None:
-    """Apply retention now; prints how many values were removed (never the values)."""
+    """Apply retention now; prints how many values were removed (never the values), how many
+    calls were sealed and how many had their proof deleted (past proof_retention_days)."""
     app = _app(ctx)
+    ring = app.extensions["widget_keys"].ring()
     with db(app).session() as session:
         report = retention.purge(session)
+    with db(app).session() as session:
+        sealed = sealing.seal(session)
+    with db(app).session() as session:
+        # A call ended while no server ran has no final checkpoint yet: sign it first.
+        checkpoints.sign_changed(session, ring)
+    with db(app).session() as session:
+        proofs = sealing.delete_proofs(session, ring)
     counts = ", ".join(f"{name}: {count}" for name, count in report.values.items())
     click.echo(f"Purged {report.total} values from {report.calls} calls ({counts}).")
+    click.echo(f"Sealed {sealed} calls; deleted the proof of {proofs.proofs_deleted} calls, "
+               "each leaving its closing signed checkpoint.")
+    if proofs.refused:
+        click.echo(f"Kept the proof of {len(proofs.refused)} calls whose ledger does not "
+                   f"verify (first: {proofs.refused[0]}); run verify-ledger.", err=True)
 
 
 @cli.command("verify-ledger")
@@ -114,6 +135,12 @@ def verify_ledger(ctx: click.Context, call_id: str | None) -> None:
         verdict = ledger.verify(session, call_id, public_keys)
     if verdict.ok:
         click.echo(f"Ledger intact: {verdict.events} events in {verdict.calls} calls.")
+        if verdict.sealed:
+            click.echo(f"{verdict.sealed} of these calls are sealed (no personal data left), "
+                       "their proof kept and verified.")
+        if verdict.closed:
+            click.echo(f"{verdict.closed} of these calls are sealed with their proof deleted "
+                       "after its retention: each one's closing signed checkpoint verifies.")
         return
     click.echo(f"Ledger ALTERED: call {verdict.call_id}, event seq {verdict.seq}: "
                f"{verdict.problem}.", err=True)

@@ -1,5 +1,6 @@
 """Configuration from WIDGET_SERVER_* environment variables (CONTRACT: Running it)."""
 
+import math
 import os
 import secrets
 from pathlib import Path
@@ -25,6 +26,9 @@ DEFAULTS: dict[str, Any] = {
     # Seconds; 0 sends each commit's updates at once, as one list (see realtime/feed.py).
     "HOST_BATCH_WINDOW": 0.0,
     "PURGE_INTERVAL": 3600,  # seconds between retention runs inside the server
+    # Hours a call may stay open before the server ends it, so that retention starts
+    # (CONTRACT §C); fractions allowed. Checked every CHECKPOINT_INTERVAL seconds.
+    "MAX_CALL_HOURS": 24,
     "MAX_CONNECTIONS": 20000,
     "GC_POLICY": True,  # freeze survivors every second, collect fully when quiet
     "BACKLOG": 4096,
@@ -64,6 +68,7 @@ def load(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config.update(overrides or {})
     if app.config["ASYNC_MODE"] not in ASYNC_MODES:
         raise SystemExit(f"WIDGET_SERVER_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
+    app.config["MAX_CALL_HOURS"] = max_call_hours(app.config["MAX_CALL_HOURS"])
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'widget.db'}"
@@ -73,6 +78,24 @@ def load(app: Flask, overrides: dict[str, Any] | None) -> None:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
         app.config["SECRET_KEY_FROM_INSTANCE"] = True
+
+
+MAX_CALL_HOURS_LIMIT = 8760  # a year: a call open longer is forgotten, not running
+
+
+def max_call_hours(value: Any) -> float:
+    """WIDGET_SERVER_MAX_CALL_HOURS as a number of hours, or a SystemExit naming it."""
+    if isinstance(value, str):  # from_prefixed_env leaves what is not JSON as text
+        try:
+            value = float(value)
+        except ValueError:
+            value = None
+    if (isinstance(value, bool) or not isinstance(value, int | float)
+            or not math.isfinite(value) or not 0 < value <= MAX_CALL_HOURS_LIMIT):
+        raise SystemExit(
+            "WIDGET_SERVER_MAX_CALL_HOURS must be a number of hours above 0 and at most "
+            f"{MAX_CALL_HOURS_LIMIT} (fractions allowed, e.g. 0.5); the default is 24.")
+    return float(value)
 
 
 def serving_problem(app: Flask) -> str | None:

@@ -5,11 +5,12 @@ from collections.abc import Callable
 from flask import Flask
 
 from widget_server import config, logs
+from widget_server.domain.errors import DomainError
 from widget_server.gc_policy import FREEZE_EVERY, CollectorPolicy
 from widget_server.guard import guard
 from widget_server.realtime import socketio
 from widget_server.realtime.committer import Committer
-from widget_server.services import checkpoints, retention
+from widget_server.services import checkpoints, live, overdue, retention, sealing
 from widget_server.sockets.admission import ConnectBudget
 
 MAINTENANCE_TICK = 2.5  # a new organisation may embed within this many seconds
@@ -32,8 +33,10 @@ def prepare(app: Flask) -> None:
 
 
 def maintenance(app: Flask) -> None:
-    """Refreshes the embed origins often, signs the ledger heads that changed every
-    CHECKPOINT_INTERVAL seconds, and applies retention every PURGE_INTERVAL seconds."""
+    """Refreshes the embed origins often; every CHECKPOINT_INTERVAL seconds ends the calls
+    open longer than MAX_CALL_HOURS and signs the ledger heads that changed (the final ones of
+    those calls among them); every PURGE_INTERVAL seconds applies retention, seals the calls
+    whose retention has all passed and deletes the proof kept past proof_retention_days."""
     since_purge = float(app.config["PURGE_INTERVAL"])
     since_check = 0.0
     since_checkpoint = float(app.config["CHECKPOINT_INTERVAL"])  # at once: ends a crash lost
@@ -45,6 +48,7 @@ def maintenance(app: Flask) -> None:
                 app.extensions["widget_presence"].check()
             if since_checkpoint >= app.config["CHECKPOINT_INTERVAL"]:
                 since_checkpoint = 0.0
+                end_overdue(app)
                 database = app.extensions["widget_db"]
                 with database.read_session() as session:
                     heads = checkpoints.pending_heads(session)
@@ -59,12 +63,46 @@ def maintenance(app: Flask) -> None:
                     report = retention.purge(session)
                 if report.total:
                     logs.event("purged", calls=report.calls, **report.values)
+                seal_and_close(app)
         except Exception as err:  # keep the loop alive; the next tick tries again
             logs.failure("maintenance_failed", err)
         socketio.sleep(MAINTENANCE_TICK)
         since_purge += MAINTENANCE_TICK
         since_check += MAINTENANCE_TICK
         since_checkpoint += MAINTENANCE_TICK
+
+
+def end_overdue(app: Flask) -> None:
+    """End the calls nobody ended, through the committer: the one live write path, which also
+    tells their hosts (the call_ended update) and participants (call_ended) after the commit,
+    exactly as when a host ends a call."""
+    with app.extensions["widget_db"].read_session() as session:
+        due = overdue.overdue_calls(session, float(app.config["MAX_CALL_HOURS"]))
+    ended = 0
+    for call_id in due:
+        try:
+            ended += bool(app.extensions["widget_committer"].submit(
+                live.EndCall(call_id))["ended"])
+        except DomainError as err:  # the next pass tries again
+            logs.warning("overdue_end_failed", call=call_id, error=err.code)
+    if ended:
+        logs.event("overdue_calls_ended", calls=ended,
+                   max_hours=app.config["MAX_CALL_HOURS"])
+
+
+def seal_and_close(app: Flask) -> None:
+    """Seal the calls whose retention has all passed; delete the proof kept past each
+    organisation's proof_retention_days (services/sealing.py). Counts only in the log."""
+    database = app.extensions["widget_db"]
+    with database.session() as session:
+        sealed = sealing.seal(session)
+    with database.session() as session:
+        report = sealing.delete_proofs(session, app.extensions["widget_keys"].ring())
+    if sealed or report.proofs_deleted:
+        logs.event("sealed", calls=sealed, proofs_deleted=report.proofs_deleted)
+    if report.refused:  # kept as evidence: verify-ledger names what was altered
+        logs.warning("proof_kept_ledger_altered", calls=len(report.refused),
+                     call=report.refused[0])
 
 
 Runner = Callable[[Flask, str, int], None]

@@ -19,6 +19,7 @@ ENDPOINTS = {
     "/api/v1/calls/{call_id}/participants/{participant_id}": {"get"},
     "/api/v1/calls/{call_id}/participants/{participant_id}/decisions": {"post"},
     "/api/v1/calls/{call_id}/participants/{participant_id}/data": {"delete"},
+    "/api/v1/organisation": {"get", "patch"},
 }
 # The participant's own surface (CONTRACT §C): the manage secret, never an API key.
 PARTICIPANT_ENDPOINTS = {
@@ -29,7 +30,8 @@ PARTICIPANT_ENDPOINTS = {
 }
 SCHEMAS = {"NoticeIn", "NoticeOut", "PurposeIn", "CallIn", "CallOut", "CallCreated",
            "CallDetail", "GateOut", "RosterOut", "DecisionOut", "DecisionsPage", "Problem",
-           "ParticipantDataOut", "DecisionIn", "DecisionResult", "ErasureOut"}
+           "ParticipantDataOut", "DecisionIn", "DecisionResult", "ErasureOut",
+           "OrganisationOut", "OrganisationPatch"}
 
 
 def _spec(api: Api) -> dict[str, Any]:
@@ -107,6 +109,16 @@ def test_schemas_come_from_the_marshmallow_schemas(api: Api) -> None:
     decisions = spec["paths"]["/api/v1/calls/{call_id}/decisions"]["get"]
     assert {p["name"] for p in decisions["parameters"]} == {"after", "limit", "format"}
     assert set(decisions["responses"]["200"]["content"]) == {"application/json", "text/csv"}
+    settings = schemas["OrganisationPatch"]
+    assert settings["additionalProperties"] is False and settings["required"] == [
+        "proof_retention_days"]
+    assert (settings["properties"]["proof_retention_days"]["minimum"],
+            settings["properties"]["proof_retention_days"]["maximum"]) == (1, 3650)
+    patch = spec["paths"]["/api/v1/organisation"]["patch"]
+    assert patch["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/OrganisationPatch"}
+    assert {"sealed_at", "proof_deleted_at"} <= set(schemas["CallOut"]["properties"])
+    assert {"closing", "events"} <= set(schemas["CheckpointOut"]["properties"])
 
 
 def test_health_and_readiness(app: Flask) -> None:

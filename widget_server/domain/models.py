@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -47,6 +48,10 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(200))
     origins: Mapped[list[str]]
     created_at: Mapped[datetime]
+    # Days a sealed call's pseudonymous proof (ledger, receipts, checkpoints) is kept before
+    # it is deleted, leaving only a closing signed checkpoint (CONTRACT §C, Sealing).
+    proof_retention_days: Mapped[int] = mapped_column(Integer, default=1095,
+                                                      server_default="1095")
 
 
 class ApiKey(Base):
@@ -103,6 +108,11 @@ class Call(Base):
     # Which personal fields retention has already erased (so a second purge finds nothing).
     purged_fields: Mapped[list[str]] = mapped_column(default=list)
     retention_done: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When every purpose's retention had passed and the call was sealed (title, external_ref
+    # and host updates gone; services/sealing.py), and when its proof was deleted after the
+    # organisation's proof_retention_days, leaving only the closing checkpoint.
+    sealed_at: Mapped[datetime | None]
+    proof_deleted_at: Mapped[datetime | None]
 
 
 class Participant(Base):
@@ -197,6 +207,10 @@ class Checkpoint(Base):
     hash: Mapped[str] = mapped_column(String(80))
     # Signed once the call had ended: an ended call must have one.
     final: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The closing checkpoint, signed when the proof was deleted: it alone stays, covering the
+    # head and how many events the deleted ledger held.
+    closing: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    events: Mapped[int | None]
     signed_at: Mapped[datetime]
     kid: Mapped[str] = mapped_column(String(64))
     jws: Mapped[str] = mapped_column(Text)

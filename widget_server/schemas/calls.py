@@ -82,6 +82,14 @@ class CallOut(StrictSchema):
     starts_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime(required=True)
     ended_at = fields.DateTime(allow_none=True)
+    sealed_at = fields.DateTime(allow_none=True, metadata={
+        "description": "When every purpose's retention had passed and the call was sealed: "
+                       "its title (then blank), external_ref and personal data are gone; only "
+                       "the pseudonymous ledger, receipts and checkpoints remain."})
+    proof_deleted_at = fields.DateTime(allow_none=True, metadata={
+        "description": "When that proof was deleted, the organisation's "
+                       "`proof_retention_days` after the seal, leaving only a closing signed "
+                       "checkpoint."})
     notice = fields.Nested(NoticeRef, required=True)
 
 
@@ -205,7 +213,13 @@ class CheckpointOut(StrictSchema):
     signed_at = fields.AwareDateTime(required=True)
     kid = fields.String(required=True, metadata={"description": "The signing key's id."})
     jws = fields.String(required=True, metadata={
-        "description": "Compact JWS (EdDSA) over {call_id, seq, hash, final, signed_at}."})
+        "description": "Compact JWS (EdDSA) over {call_id, seq, hash, final, signed_at} (the "
+                       "closing checkpoint's also over closing and events)."})
+    closing = fields.Boolean(metadata={
+        "description": "Present and true on the closing checkpoint, signed when the call's "
+                       "proof was deleted after its retention: all that remains of it."})
+    events = fields.Integer(metadata={
+        "description": "On the closing checkpoint: how many events the deleted ledger held."})
 
 
 class CheckpointsOut(StrictSchema):

@@ -140,5 +140,6 @@ def _call_view(call: Call, version: NoticeVersion) -> dict[str, Any]:
     return {"id": call.id, "title": call.title, "status": call.status,
             "external_ref": call.external_ref, "starts_at": call.starts_at,
             "created_at": call.created_at, "ended_at": call.ended_at,
+            "sealed_at": call.sealed_at, "proof_deleted_at": call.proof_deleted_at,
             "notice": {"id": version.notice_id, "version": version.version,
                        "content_hash": version.content_hash}}

@@ -27,6 +27,25 @@ def payload_of(call_id: str, seq: int, head: str, final: bool, signed_at: dateti
             "signed_at": instant(signed_at)}
 
 
+def closing_payload_of(call_id: str, seq: int, head: str, events: int, signed_at: datetime
+                       ) -> dict[str, Any]:
+    """What the closing checkpoint signs: the final head, and how many events the ledger held
+    when it was deleted (its seqs run 1..events, so events == seq for an intact ledger)."""
+    return {**payload_of(call_id, seq, head, True, signed_at), "closing": True,
+            "events": events}
+
+
+def add_closing(session: Session, ring: KeyRing, call_id: str, seq: int, head: str,
+                events: int, now: datetime) -> Checkpoint:
+    """The closing checkpoint of a call whose proof is being deleted (services/sealing.py),
+    added to the caller's transaction: it is all that stays of the ledger."""
+    token = sign(ring, closing_payload_of(call_id, seq, head, events, now), CHECKPOINT)
+    checkpoint = Checkpoint(call_id=call_id, seq=seq, hash=head, final=True, closing=True,
+                            events=events, signed_at=now, kid=ring.kid, jws=token)
+    session.add(checkpoint)
+    return checkpoint
+
+
 def sign_head(session: Session, ring: KeyRing, call_id: str, now: datetime | None = None
               ) -> dict[str, Any] | None:
     """Sign the call's ledger head as it stands committed now (final if the call has ended).
@@ -89,6 +108,10 @@ def checkpoints_of(session: Session, call_id: str) -> list[dict[str, Any]]:
 
 
 def view(checkpoint: Checkpoint) -> dict[str, Any]:
-    return {"seq": checkpoint.seq, "hash": checkpoint.hash, "final": checkpoint.final,
-            "signed_at": checkpoint.signed_at, "kid": checkpoint.kid, "jws": checkpoint.jws}
+    shown: dict[str, Any] = {"seq": checkpoint.seq, "hash": checkpoint.hash,
+                             "final": checkpoint.final, "signed_at": checkpoint.signed_at,
+                             "kid": checkpoint.kid, "jws": checkpoint.jws}
+    if checkpoint.closing:
+        shown.update(closing=True, events=checkpoint.events)
+    return shown
 

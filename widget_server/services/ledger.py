@@ -24,6 +24,10 @@ class Verdict:
     call_id: str | None = None
     seq: int | None = None
     problem: str | None = None
+    # Calls sealed (no personal data left) whose proof is still kept, and calls whose proof
+    # was deleted after its retention, each one's closing checkpoint checked.
+    sealed: int = 0
+    closed: int = 0
 
 
 def verify(session: Session, call_id: str | None = None,
@@ -31,13 +35,21 @@ def verify(session: Session, call_id: str | None = None,
     """Walk every chain. Stops at the first event that was edited, deleted or moved. With the
     server's public keys, also every signed checkpoint: each must verify and match the chain
     at its seq (a chain rewritten consistently does not), and an ended call must have a final
-    one."""
+    one. A call whose proof was deleted (services/sealing.py) must have no events left and
+    its closing checkpoint, signed over the head the call row keeps."""
     query = select(Call).order_by(Call.created_at, Call.id)
     if call_id is not None:
         query = query.where(Call.id == call_id)
-    calls = events = 0
+    calls = events = sealed = closed = 0
     for call in session.scalars(query):
         calls += 1
+        if call.proof_deleted_at is not None:
+            problem_at = _closed(session, call, public_keys)
+            if problem_at is not None:
+                return Verdict(False, calls, events, call.id, *problem_at)
+            closed += 1
+            continue
+        sealed += call.sealed_at is not None
         signed: dict[int, list[str]] = {}
         if public_keys is not None:
             problem_at = _signed_heads(session, call, public_keys, signed)
@@ -62,11 +74,45 @@ def verify(session: Session, call_id: str | None = None,
             return Verdict(False, calls, events, call.id, seq,
                            "a signed checkpoint covers this seq, but the chain ends before it "
                            "(events deleted)")
-    return Verdict(True, calls, events)
+    return Verdict(True, calls, events, sealed=sealed, closed=closed)
 
 
 REWRITTEN = ("the chain does not match the signed checkpoint at this seq (rewritten from the "
              "database)")
+
+
+def _closed(session: Session, call: Call, public_keys: dict[str, Ed25519PublicKey] | None
+            ) -> tuple[int, str] | None:
+    """The (seq, problem) that makes a call whose proof was deleted fail, or None: its closing
+    checkpoint must be there, verify (with the keys), and cover exactly the head the call row
+    keeps, with as many events as that head's seq; and nothing of the ledger may remain."""
+    seq = call.ledger_seq
+    left = session.scalar(select(DecisionEvent.seq).where(DecisionEvent.call_id == call.id)
+                          .order_by(DecisionEvent.seq).limit(1))
+    if left is not None:
+        return left, "the call's proof was deleted, but ledger events remain"
+    rows = list(session.scalars(select(Checkpoint).where(Checkpoint.call_id == call.id)
+                                .order_by(Checkpoint.id)))
+    closing = [row for row in rows if row.closing]
+    if not closing:
+        return seq, ("the call's proof was deleted, but its closing signed checkpoint is "
+                     "missing")
+    if len(rows) > 1:
+        return seq, "the call's proof was deleted, but more than its closing checkpoint remains"
+    [row] = closing
+    expected = {"call_id": call.id, "seq": seq, "hash": call.ledger_head, "final": True,
+                "closing": True, "events": seq}
+    if (row.seq, row.hash, row.final, row.events) != (seq, call.ledger_head, True, seq):
+        return seq, "the closing checkpoint does not match the call's final head"
+    if public_keys is None:
+        return None
+    try:
+        payload = verify_signature(public_keys, row.jws, CHECKPOINT)
+    except SignatureProblem as err:
+        return seq, f"closing checkpoint: {err.message}"
+    if {key: payload.get(key) for key in expected} != expected:
+        return seq, "the closing checkpoint's row differs from what its signature covers"
+    return None
 
 
 def _signed_heads(session: Session, call: Call, public_keys: dict[str, Ed25519PublicKey],

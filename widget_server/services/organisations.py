@@ -1,16 +1,20 @@
 """Organisations (clients) and their API keys."""
 
 import secrets
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from widget_server.domain.errors import Unauthorized, ValidationFailed
+from widget_server.domain.errors import NotFound, Unauthorized, ValidationFailed
 from widget_server.domain.ids import digest, new_id, new_secret, same_digest, utcnow
 from widget_server.domain.models import ApiKey, Organisation
 from widget_server.domain.origins import normalise_origin
 
 KEY_PREFIX = "wsk"
+# How long a sealed call's pseudonymous proof is kept (CONTRACT §C, Sealing): at least a day,
+# at most ten years (the longest retention a purpose may have).
+PROOF_RETENTION_DAYS = (1, 3650)
 
 
 def create_organisation(session: Session, name: str, origins: list[str]) -> tuple[str, str]:
@@ -63,3 +67,30 @@ def origins_by_organisation(session: Session) -> dict[str, frozenset[str]]:
     """Each organisation's embed origins: what a page may use its tokens from."""
     rows = session.execute(select(Organisation.id, Organisation.origins))
     return {org_id: frozenset(origins) for org_id, origins in rows}
+
+
+def settings(session: Session, organisation_id: str) -> dict[str, Any]:
+    """The organisation as its API key sees it; NotFound if it does not exist."""
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFound("No such organisation.")
+    return {"id": organisation.id, "name": organisation.name,
+            "origins": list(organisation.origins), "created_at": organisation.created_at,
+            "proof_retention_days": organisation.proof_retention_days}
+
+
+def set_proof_retention(session: Session, organisation_id: str, days: int) -> dict[str, Any]:
+    """Keep sealed calls' proof `days` days (from each call's seal; applies to calls already
+    sealed too). Refuses anything but an integer in PROOF_RETENTION_DAYS, storing nothing.
+    Commits once."""
+    low, high = PROOF_RETENTION_DAYS
+    if isinstance(days, bool) or not isinstance(days, int) or not low <= days <= high:
+        message = f"A whole number of days from {low} to {high}."
+        raise ValidationFailed(f"proof_retention_days: {message}",
+                               fields={"proof_retention_days": [message]})
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFound("No such organisation.")
+    organisation.proof_retention_days = days
+    session.commit()
+    return settings(session, organisation_id)
