@@ -121,7 +121,8 @@ def test_gate_and_roster_follow_participants(app: Flask, api: Api) -> None:
         {"key": "service", "title": "Running the call", "lawful_basis": "contract",
          "gates_recording": False}]
     assert {k: v for k, v in roster["call"].items() if k != "purposes"} == {
-        "id": call["id"], "title": "Lecture 1", "status": "open"}
+        "id": call["id"], "title": "Lecture 1", "status": "open",
+        "notice": {"id": call["notice"]["id"], "version": 1}}
     assert roster["seq"] == 1
     assert roster["gate"] == {"recording_allowed": False, "blocking": 1}
     assert roster["summary"]["present"] == 1

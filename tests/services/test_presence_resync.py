@@ -93,7 +93,8 @@ def test_the_roster_is_the_true_state(world: World, lecture: Lecture) -> None:
     busy_call(lecture)
     snapshot = lecture.roster()
     purposes = snapshot["call"].pop("purposes")
-    assert snapshot["call"] == {"id": lecture.call_id, "title": "Lecture 1", "status": "open"}
+    assert snapshot["call"] == {"id": lecture.call_id, "title": "Lecture 1", "status": "open",
+                                "notice": {"id": lecture.notice["id"], "version": 1}}
     assert [(p["key"], p["title"], p["gates_recording"]) for p in purposes] == [
         ("recording", "Record this session", True), ("notes_email", "Email me the notes", False),
         ("attendance", "Attendance list", False), ("service", "Running the call", False)]

@@ -134,10 +134,18 @@ class RosterPurpose(StrictSchema):
     gates_recording = fields.Boolean(required=True)
 
 
+class RosterNotice(StrictSchema):
+    """The notice version the call runs on (it may move to a later one during the call)."""
+
+    id = fields.String(required=True)
+    version = fields.Integer(required=True)
+
+
 class RosterCall(StrictSchema):
     id = fields.String(required=True)
     title = fields.String(required=True)
     status = fields.String(required=True)
+    notice = fields.Nested(RosterNotice, required=True)
     purposes = fields.List(fields.Nested(RosterPurpose), required=True)
 
 
