@@ -177,6 +177,44 @@ def test_a_grant_the_server_refuses_after_the_end_shows_its_words(
     assert me(server, person)["state"]["recording"] == "pending"
 
 
+def test_while_the_call_runs_a_grant_asks_for_its_data_and_an_objection_can_be_taken_back(
+        page: Page, org: Org, server: Server) -> None:
+    call = org.open_call(lecture_notice())
+    person = joined(server, call)
+    page.goto(manage_link(server, person))
+
+    notes = purpose(page, "notes_email")
+    notes.get_by_role("button", name="Accept").click()
+    email = notes.get_by_label("Email address")
+    expect(email).to_be_focused()  # asked with the grant, not before
+    page.keyboard.type("ada@example.org")
+    page.keyboard.press("Enter")
+    expect(notes.locator(".status")).to_have_text("You accepted.")
+    expect(page.locator("dd[data-field=email]")).to_have_text("ada@example.org")
+    expect(live_region(page)).to_have_text("Saved: Email me the notes, Accepted.")
+
+    attendance = purpose(page, "attendance")
+    attendance.get_by_role("button", name="Object").click()
+    expect(attendance.locator(".status")).to_have_text("You objected.")
+    # The name went with it (nothing else needs it); the email stays for the notes.
+    expect(page.locator("dd[data-field=display_name]")).to_have_count(0)
+    expect(page.locator("dd[data-field=email]")).to_have_count(1)
+    # Taking the objection back needs the name again: the server says so, the page asks.
+    attendance.get_by_role("button", name="Stop objecting").click()
+    name = attendance.get_by_label("Your name")
+    expect(name).to_be_focused()
+    expect(attendance.locator(".grant-legend")).to_have_text(
+        "To stop objecting to “Attendance list”, the organiser needs again:")
+    page.keyboard.type(NAME)
+    page.keyboard.press("Enter")
+    expect(attendance.locator(".status")).to_have_text("You have not objected.")
+    expect(page.locator("dd[data-field=display_name]")).to_have_text(NAME)
+    states = [(e["purpose"], e["state"], e["channel"]) for e in me(server, person)["events"]]
+    assert states[-3:] == [("notes_email", "granted", "manage"),
+                           ("attendance", "objected", "manage"),
+                           ("attendance", "not_objected", "manage")]
+
+
 def test_the_export_downloads_a_json_file_with_the_name(
         page: Page, org: Org, server: Server, tmp_path: Path) -> None:
     call = org.open_call(lecture_notice())
