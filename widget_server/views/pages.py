@@ -82,6 +82,17 @@ def receipt() -> Response:
     return _page("receipt.html", [])
 
 
+@pages.get("/manage/<participant_id>")
+def manage(participant_id: str) -> Response:
+    """A participant's own page (CONTRACT §C, Manage link): what is held about them, their
+    choices after the call, export and erasure. The manage secret is in the fragment
+    (#key=…), never sent here; the page reads it, removes it from the address bar and sends
+    it in an `Authorization: Participant` header. The id in the path is no secret; an
+    unknown one gets the same page, which then says the link is not valid. Never framed."""
+    del participant_id  # read by the page's script from its own path
+    return _page("manage.html", [])
+
+
 @pages.get("/host")
 def host() -> Response:
     """The host dashboard; its token is in the fragment."""
