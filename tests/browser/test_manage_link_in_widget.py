@@ -75,6 +75,13 @@ def test_the_manage_link_is_offered_and_sent_by_email(
     assert href in message.get_content()
     assert ADDRESS not in mail_server.log()
 
+    # The link opens the participant's own manage page, the secret gone from its address.
+    with page.context.expect_page() as opened:
+        link.click()
+    manage = opened.value
+    expect(manage.locator("dd[data-field=display_name]")).to_have_text("Ada Lovelace")
+    assert "#" not in manage.url
+
 
 def test_a_bad_address_is_explained_and_nothing_is_sent(
         page: Page, mail_call: dict[str, Any], meeting_site: MeetingSite,
