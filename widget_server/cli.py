@@ -51,30 +51,58 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     """Run the server (HTTP and Socket.IO, one process)."""
     from widget_server.serving import serve as run
 
+    require_free_port(host, port, "--port")
     obj: dict[str, Any] = ctx.obj or {}
     run(_app(ctx, serving=True), host, port, obj.get("runner"), obj.get("open_files", 0))
 
 
 @cli.command()
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--meeting-port", type=int, default=None,
+              help="The sample meeting page's port  [default: --port + 1]")
 @click.pass_context
-def demo(ctx: click.Context, port: int) -> None:
+def demo(ctx: click.Context, port: int, meeting_port: int | None) -> None:
     """Serve a demo call, its live dashboard, and a meeting page on a second origin."""
     from widget_server import demo as sample
     from widget_server.serving import serve as run
 
+    meeting_port = port + 1 if meeting_port is None else meeting_port
+    require_free_port("127.0.0.1", port, "--port")
+    require_free_port("127.0.0.1", meeting_port, "--meeting-port")
     app = _app(ctx, serving=True)
     # Two origins on one machine: the server on 127.0.0.1, the meeting page on localhost.
-    server_url, meeting_url = f"http://127.0.0.1:{port}", f"http://localhost:{port + 1}"
+    server_url, meeting_url = f"http://127.0.0.1:{port}", f"http://localhost:{meeting_port}"
     app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"] or server_url
     prepared = sample.prepare(app, meeting_url)
-    sample.serve_meeting_page("127.0.0.1", port + 1, server_url, prepared)
+    sample.serve_meeting_page("127.0.0.1", meeting_port, server_url, prepared)
     click.echo(f"Meeting page (a participant):  {meeting_url}/\n"
                f"Host dashboard:                {server_url}/host#token={prepared['host_token']}\n"
                f"API key of the demo organisation: {prepared['api_key']}\n"
                "Open both pages side by side; press Ctrl+C to stop.")
     obj: dict[str, Any] = ctx.obj or {}
     run(app, "127.0.0.1", port, obj.get("runner"), obj.get("open_files", 0))
+
+
+def require_free_port(host: str, port: int, option: str) -> None:
+    """Stop with a clear message when another process listens on the port. The server itself
+    listens without SO_REUSEPORT, so two servers can never share a port silently (each would
+    get half the requests, with different instance folders: keys valid in one, not the other)."""
+    import errno
+    import socket
+
+    if not 0 < port < 65536:
+        raise click.UsageError(f"{option} {port} is not a port (1 to 65535).")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            why = ("is already in use by another process" if err.errno == errno.EADDRINUSE
+                   else f"cannot be used ({err.strerror})")
+            click.echo(f"Port {port} on {host} {why}. Stop that process, or choose another "
+                       f"port with {option}.", err=True)
+            sys.exit(2)
 
 
 @cli.command("create-org")

@@ -89,7 +89,9 @@ def run(app: Any, host: str, port: int) -> None:
     connections = int(config["MAX_CONNECTIONS"])
     if soft != resource.RLIM_INFINITY:
         connections = max(16, min(connections, soft - RESERVED_FILES))
-    listener = eventlet.listen((host, port), backlog=int(config["BACKLOG"]))
+    # Never SO_REUSEPORT (eventlet's default where the system has it): a second server on the
+    # same port must fail, not silently take half of the requests.
+    listener = eventlet.listen((host, port), backlog=int(config["BACKLOG"]), reuse_port=False)
     eventlet.wsgi.server(listener, app, max_size=connections, protocol=protocol,
                          socket_timeout=float(config["SOCKET_TIMEOUT"]),
                          keepalive=True, log=EventletLog(), log_output=True,
