@@ -1,8 +1,9 @@
 """Every error leaves as application/problem+json (RFC 9457), never as an HTML page."""
 
+import secrets
 from typing import Any
 
-from flask import Flask, Response, json
+from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
 from widget_server import logs
@@ -44,9 +45,14 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Response:
-        logs.warning("unhandled_error", error=type(err).__name__)
+        # The traceback's frames and the exception's type, never its message or local values
+        # (they may hold request data); the incident id ties the answer to the log line.
+        incident = secrets.token_hex(6)
+        logs.failure("unhandled_error", err, incident=incident, endpoint=request.endpoint)
         return problem_response({"type": "about:blank", "title": "Internal Server Error",
-                                 "status": 500, "detail": "Something went wrong on our side."})
+                                 "status": 500, "code": "internal_error", "incident": incident,
+                                 "detail": "Something went wrong on our side. If it keeps "
+                                           f"happening, report incident {incident}."})
 
 
 def _flatten(messages: Any) -> dict[str, Any]:
