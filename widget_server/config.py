@@ -59,6 +59,10 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_CA_FILE": None,
     "SMTP_TIMEOUT": 10.0,
     "MANAGE_LINKS_PER_HOUR": 3,  # emails a participant may ask for in an hour
+    # Prometheus metrics (CONTRACT §F): at /metrics when on, or on a port of their own.
+    "METRICS": False,
+    "METRICS_PORT": None,
+    "METRICS_HOST": "127.0.0.1",
 }
 
 

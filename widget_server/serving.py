@@ -124,6 +124,8 @@ def serve(app: Flask, host: str, port: int, runner: Runner | None, open_files: i
         policy = CollectorPolicy()
         app.extensions["widget_gc"] = policy
         socketio.start_background_task(collector, policy, app.extensions["widget_committer"])
+    if app.config["METRICS_PORT"]:
+        serve_metrics(str(app.config["METRICS_HOST"]), int(app.config["METRICS_PORT"]))
     logs.event("serving", port=port, mode=app.config["ASYNC_MODE"],
                open_files=open_files, max_connections=app.config["MAX_CONNECTIONS"],
                backlog=app.config["BACKLOG"])
@@ -137,3 +139,12 @@ def serve(app: Flask, host: str, port: int, runner: Runner | None, open_files: i
         socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
     else:
         socketio.run(app, host=host, port=port, log_output=False)
+
+
+def serve_metrics(host: str, port: int) -> None:
+    """/metrics on a port of its own (for a scraper inside the network; loopback by default)."""
+    from prometheus_client import start_http_server
+
+    from widget_server.services.metrics import REGISTRY
+
+    start_http_server(port, addr=host, registry=REGISTRY)

@@ -17,6 +17,7 @@ It is built not to share fate:
 
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +27,7 @@ from sqlalchemy.exc import OperationalError
 from widget_server import logs, offload
 from widget_server.domain.errors import CommitFailed, DomainError
 from widget_server.realtime.feed import HostFeed
-from widget_server.services import live
+from widget_server.services import live, metrics
 from widget_server.services.database import Database
 
 MAX_BATCH = 512
@@ -141,12 +142,17 @@ class Committer:
 
     def _commit(self, batch: list[_Pending]) -> None:
         commands = [p.command for p in batch]
+        started = time.perf_counter()
         # SQLite's waits block the hub, so its work runs in an OS thread; psycopg2's waits
         # already yield to other green threads (psycogreen), so PostgreSQL's runs here.
         if self.database.is_sqlite:
             applied, errors = offload.run(self._store, commands)
         else:
             applied, errors = self._store(commands)
+        committed = time.perf_counter()
+        metrics.COMMIT_SECONDS.observe(committed - started)
+        metrics.BATCH_SIZE.observe(len(commands))
+        count_outcomes(commands, applied.outcomes)
         for error in errors:  # logged here, on the event loop: never from the worker thread
             logs.warning("commit_failed", error=error)
         for pending, outcome in zip(batch, applied.outcomes, strict=True):
@@ -163,6 +169,7 @@ class Committer:
             self.feed.announce_call_ended(call_id)
         for change in applied.notice_changes:
             self.feed.announce_notice_changed(change)
+        metrics.FANOUT_SECONDS.observe(time.perf_counter() - committed)
 
     def _publish(self, call_id: str, updates: list[dict[str, Any]]) -> None:
         try:
@@ -199,3 +206,12 @@ class Committer:
                 delay = min(delay * 2, LEAVE_RETRY_MAX)
                 continue
             return  # stored, or refused on its merits (the call is gone): nothing to repair
+
+
+def count_outcomes(commands: list[live.Command], outcomes: list[Any]) -> None:
+    """Per kind of command, how many were applied and how many refused (by their kind only)."""
+    for command, outcome in zip(commands, outcomes, strict=True):
+        refused = isinstance(outcome, Exception)
+        metrics.COMMANDS.labels(type(command).__name__, "refused" if refused else "applied").inc()
+        if not refused and isinstance(command, live.Decide):
+            metrics.DECISIONS.inc()

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from widget_server.domain.ids import utcnow
 from widget_server.domain.models import Call, NoticeVersion, Participant
 from widget_server.domain.notice import DATA_CATEGORIES, purposes_of
+from widget_server.services import metrics
 
 
 @dataclass
@@ -55,6 +56,8 @@ def purge(session: Session, now: datetime | None = None) -> PurgeReport:
         call.purged_fields = sorted(done | expired)
         call.retention_done = set(call.purged_fields) >= DATA_CATEGORIES
     session.commit()
+    metrics.PURGE_RUNS.inc()
+    metrics.PURGED_VALUES.inc(report.total)
     return report
 
 

@@ -20,7 +20,7 @@ from widget_server.domain.ids import utcnow
 from widget_server.realtime import HostFeed
 from widget_server.realtime.committer import Committer
 from widget_server.schemas.problems import ack_error, ack_for
-from widget_server.services import calls
+from widget_server.services import calls, metrics
 from widget_server.services.database import Database
 from widget_server.sockets.connections import Connection, Registry, TokenBucket
 
@@ -37,6 +37,8 @@ class CallNamespace(socketio.Namespace):
         super().__init__(namespace)
         self.app = app
         self.connections = Registry()
+        # Read when scraped: the namespace's admitted connections in this process.
+        metrics.CONNECTIONS.labels(namespace).set_function(self.connections.__len__)
         self._ends: dict[str, tuple[datetime | None, float]] = {}
 
     @property

@@ -51,6 +51,9 @@ class Registry:
     def get(self, sid: str) -> Connection | None:
         return self._by_sid.get(sid)
 
+    def __len__(self) -> int:
+        return len(self._by_sid)
+
     def pop(self, sid: str) -> Connection | None:
         with self._lock:
             return self._by_sid.pop(sid, None)

@@ -7,6 +7,7 @@ from widget_server.views.errors import register_error_handlers
 from widget_server.views.health import health
 from widget_server.views.keys import keys
 from widget_server.views.limits import init_limits
+from widget_server.views.metrics import metrics
 from widget_server.views.pages import pages
 
 
@@ -15,6 +16,7 @@ def register_views(app: Flask) -> None:
     register_api(app)
     app.register_blueprint(health)
     app.register_blueprint(keys)
+    app.register_blueprint(metrics)
     app.register_blueprint(pages)
     register_error_handlers(app)
     app.after_request(_security_headers)
