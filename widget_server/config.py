@@ -1,6 +1,5 @@
 """Configuration from WIDGET_SERVER_* environment variables (CONTRACT: Running it)."""
 
-import math
 import os
 import secrets
 from pathlib import Path
@@ -8,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-ASYNC_MODES = ("eventlet", "gevent", "threading")
+from widget_server import settings
 
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # a SQLite file in the instance folder
@@ -67,12 +66,12 @@ DEFAULTS: dict[str, Any] = {
 
 
 def load(app: Flask, overrides: dict[str, Any] | None) -> None:
+    """The defaults, then WIDGET_SERVER_* from the environment, then `overrides`; every setting
+    checked (settings.py): a bad one stops the process, naming it (exit status 2)."""
     app.config.update(DEFAULTS)
     app.config.from_prefixed_env("WIDGET_SERVER")
     app.config.update(overrides or {})
-    if app.config["ASYNC_MODE"] not in ASYNC_MODES:
-        raise SystemExit(f"WIDGET_SERVER_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
-    app.config["MAX_CALL_HOURS"] = max_call_hours(app.config["MAX_CALL_HOURS"])
+    settings.check(app.config, list(DEFAULTS))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'widget.db'}"
@@ -82,24 +81,6 @@ def load(app: Flask, overrides: dict[str, Any] | None) -> None:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
         app.config["SECRET_KEY_FROM_INSTANCE"] = True
-
-
-MAX_CALL_HOURS_LIMIT = 8760  # a year: a call open longer is forgotten, not running
-
-
-def max_call_hours(value: Any) -> float:
-    """WIDGET_SERVER_MAX_CALL_HOURS as a number of hours, or a SystemExit naming it."""
-    if isinstance(value, str):  # from_prefixed_env leaves what is not JSON as text
-        try:
-            value = float(value)
-        except ValueError:
-            value = None
-    if (isinstance(value, bool) or not isinstance(value, int | float)
-            or not math.isfinite(value) or not 0 < value <= MAX_CALL_HOURS_LIMIT):
-        raise SystemExit(
-            "WIDGET_SERVER_MAX_CALL_HOURS must be a number of hours above 0 and at most "
-            f"{MAX_CALL_HOURS_LIMIT} (fractions allowed, e.g. 0.5); the default is 24.")
-    return float(value)
 
 
 def serving_problem(app: Flask) -> str | None:

@@ -18,9 +18,14 @@ def main(argv: list[str] | None = None) -> None:
         patch(mode)
         runner = run_eventlet if mode == "eventlet" else None
     from widget_server.cli import cli
+    from widget_server.settings import BadSetting
 
-    cli.main(args=args, prog_name="widget-server", obj={"runner": runner,
-                                                         "open_files": raise_open_files_limit()})
+    try:
+        cli.main(args=args, prog_name="widget-server",
+                 obj={"runner": runner, "open_files": raise_open_files_limit()})
+    except BadSetting as err:  # a setting that cannot work: say which, exit 2
+        print(f"widget-server: {err.message}", file=sys.stderr)
+        sys.exit(2)
 
 
 def run_eventlet(app: Any, host: str, port: int) -> None:

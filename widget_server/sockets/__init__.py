@@ -13,6 +13,7 @@ from widget_server.realtime.feed import HOST_NAMESPACE, PARTICIPANT_NAMESPACE
 from widget_server.realtime.queue import manager_for
 from widget_server.services import live
 from widget_server.services.mail import Mailer
+from widget_server.settings import BadSetting
 from widget_server.sockets import edge
 from widget_server.sockets.admission import ConnectBudget
 from widget_server.sockets.host import HostNamespace
@@ -70,8 +71,8 @@ def mailer_for(app: Flask) -> Mailer | None:
         return Mailer.from_url(str(url), str(app.config["SMTP_FROM"]),
                                ca_file=app.config.get("SMTP_CA_FILE") or None,
                                timeout=float(app.config["SMTP_TIMEOUT"]))
-    except ValueError as err:
-        raise SystemExit(str(err)) from None
+    except ValueError as err:  # settings.py checked it already; kept for direct callers
+        raise BadSetting(str(err)) from None
 
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
