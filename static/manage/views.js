@@ -6,7 +6,8 @@
 
 import { formatList, language, stateLabel, t, tp } from "../i18n.js";
 import { h, icon, safeUrl } from "../widget/dom.js";
-import { dataPhrase, fieldInput, fieldLabel } from "../widget/fields.js";
+import { dataPhrase, fieldLabel } from "../widget/fields.js";
+import { grantForm } from "../widget/choices.js";
 import { basisName } from "../widget/notice-view.js";
 import { receiptPayload } from "../widget/receipts.js";
 
@@ -265,31 +266,6 @@ function purposeItem(me, p, ui, actions) {
         onclick: () => actions.choose(p, choice),
       }, choiceLabel(choice)))) : null,
     ui.grant && ui.grant.purpose === p.key ? grantForm(p, ui.grant, actions) : null);
-}
-
-/**
- * The data a choice needs, asked together with it (never before), as in the widget.
- * @param {Purpose} p
- * @param {Grant} grant
- * @param {ManageActions} actions
- */
-function grantForm(p, grant, actions) {
-  const legendId = `grant-${p.key}-legend`;
-  return h("form", {
-    class: "grant", novalidate: true, "aria-labelledby": legendId,
-    onsubmit: (/** @type {Event} */ event) => actions.submitGrant(p, event),
-  },
-  h("p", {
-    id: legendId, class: "grant-legend",
-    text: grant.choice === "granted" ? t("grant.legend", { purpose: p.title }) : t("grant.legend_resume", { purpose: p.title }),
-  }),
-  grant.needs.map((field) => fieldInput("grant", field, grant.values, grant.errors)),
-  h("p", { class: "hint", text: t("grant.hint") }),
-  h("div", { class: "actions" },
-    h("button", { type: "submit", class: "button button--primary", "data-key": "grant-submit" },
-      grant.choice === "granted" ? t("action.confirm_accept") : t("action.share")),
-    h("button", { type: "button", class: "button", "data-key": "grant-cancel", onclick: actions.cancelGrant },
-      t("action.cancel"))));
 }
 
 /**

@@ -86,17 +86,23 @@ export function controls(p, titleId, actions) {
       choiceButton(`object-${p.key}`, t("action.object"), choice === "objected", () => actions.toggleObjection(p), statusId)));
   }
   wrap.appendChild(statusLine(p, choice));
-  if (state.grant && state.grant.purpose === p.key) wrap.appendChild(grantForm(p, actions));
+  if (state.grant && state.grant.purpose === p.key) wrap.appendChild(grantForm(p, state.grant, actions));
   return wrap;
 }
 
 /**
- * The data granting `p` needs, asked together with the grant (never before).
- * @param {Purpose} p
- * @param {ChoiceActions} actions
+ * @typedef {{purpose: string, choice: string, needs: string[], values: Record<string, string>,
+ *   errors: Record<string, string>}} GrantAsk the data a choice asks for, while asked
  */
-function grantForm(p, actions) {
-  const grant = /** @type {NonNullable<typeof state.grant>} */ (state.grant);
+
+/**
+ * The data a choice of `p` needs, asked together with it (never before): the widget's and the
+ * manage page's form alike.
+ * @param {Purpose} p
+ * @param {GrantAsk} grant
+ * @param {{submitGrant: (p: Purpose, event: Event) => void, cancelGrant: () => void}} actions
+ */
+export function grantForm(p, grant, actions) {
   const legendId = `grant-${p.key}-legend`;
   return h("form", {
     class: "grant", novalidate: true, "aria-labelledby": legendId,

@@ -25,6 +25,11 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
 
 @pytest.fixture
 def call(app: Flask) -> dict[str, Any]:
+    return open_lecture_call(app)
+
+
+def open_lecture_call(app: Flask) -> dict[str, Any]:
+    """A new organisation with the lecture notice and an open call on it."""
     db = app.extensions["widget_db"]
     with db.session() as s:
         org, _ = organisations.create_organisation(s, "Org", ["https://meet.example.org"])

@@ -22,11 +22,11 @@ from flask import Flask
 
 from tests.conftest import PG_URL, SECRET
 from tests.e2e.harness import free_port
+from tests.sockets.conftest import open_lecture_call
 from tests.sockets.test_namespaces import emit, join
 from widget_server import create_app
 from widget_server.domain.models import Base
 from widget_server.realtime import socketio
-from widget_server.services import calls, notices, organisations
 
 ADDRESS = "ada.canary-7f3e@example.org"
 
@@ -128,20 +128,8 @@ def mail_app(database_url: str, tmp_path: Path, smtp: tuple[Inbox, str],
     application.extensions["widget_db"].dispose()
 
 
-def open_call(app: Flask) -> dict[str, Any]:
-    from tests.conftest import lecture_notice
-
-    db = app.extensions["widget_db"]
-    with db.session() as s:
-        org, _ = organisations.create_organisation(s, "Org", ["https://meet.example.org"])
-    with db.session() as s:
-        notice = notices.publish_notice(s, org, lecture_notice())
-    with db.session() as s:
-        return calls.open_call(s, org, SECRET, title="T", notice_id=notice["id"])
-
-
 def joined(app: Flask, language: str = "en") -> tuple[Any, dict[str, Any]]:
-    call = open_call(app)
+    call = open_lecture_call(app)
     client = socketio.test_client(app, namespace="/participant",
                                   auth={"token": call["widget_token"]})
     answer = join(client, {"display_name": "Ada"}, language=language)
@@ -231,7 +219,7 @@ def test_not_an_object_is_refused(mail_app: Flask, smtp: tuple[Inbox, str]) -> N
 
 def test_before_joining_there_is_no_link_to_send(mail_app: Flask, smtp: tuple[Inbox, str]
                                                   ) -> None:
-    call = open_call(mail_app)
+    call = open_lecture_call(mail_app)
     client = socketio.test_client(mail_app, namespace="/participant",
                                   auth={"token": call["widget_token"]})
     answer = ask(client, {"email": ADDRESS})
