@@ -111,6 +111,7 @@ class Load:
     decisions: int = 0
     withdrawn: list[tuple[str, float]] = field(default_factory=list)  # (email, acked at)
     failures: list[str] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)  # seconds, decisions erasing nothing
     threads: list[threading.Thread] = field(default_factory=list)
 
     def start(self) -> "Load":
@@ -138,7 +139,9 @@ class Load:
                     self.decisions += 2
                 else:
                     granted = not granted
+                    asked = time.monotonic()
                     widget.decide({"recording": "granted" if granted else "withdrawn"})
+                    self.latencies.append(time.monotonic() - asked)
                     self.decisions += 1
                 time.sleep(0.1 if churn else 0.05)  # within the per-connection rate limit
         except Exception as err:
@@ -146,6 +149,13 @@ class Load:
                 self.failures.append(f"{type(err).__name__}: {err}")
         finally:
             widget.close()
+
+    def latency_ms(self) -> dict[str, float]:
+        ordered = sorted(self.latencies)
+        if not ordered:
+            return {}
+        return {"decide_p50_ms": round(ordered[len(ordered) // 2] * 1000, 1),
+                "decide_p99_ms": round(ordered[int(len(ordered) * 0.99)] * 1000, 1)}
 
     def finish(self) -> None:
         self.stop.set()
@@ -238,7 +248,8 @@ def test_withdrawn_and_objected_values_leave_the_disk_within_two_seconds(tmp_pat
                load_decisions_per_s=round(load.decisions / ran, 1),
                load_withdrawals_checked=len(churned), scrubs=stats["scrubs"],
                scrubs_per_s_under_load=round(stats["scrubs"] / ran, 2),
-               scrubs_busy=stats["scrubs_busy"], slowest_scrub_ms=stats["slowest_scrub_ms"])
+               scrubs_busy=stats["scrubs_busy"], slowest_scrub_ms=stats["slowest_scrub_ms"],
+               **load.latency_ms())
 
 
 def move_end_back(folder: Path, call_id: str, days: int) -> None:

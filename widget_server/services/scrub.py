@@ -35,6 +35,9 @@ def truncate_wal(path: str, busy_ms: int = BUSY_MS) -> bool:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     try:
         conn.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+        # Most pages are copied first without holding writers off; the truncating checkpoint,
+        # which does hold them off, then has only the last few to copy.
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         return int(busy) == 0
     finally:
