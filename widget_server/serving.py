@@ -24,7 +24,8 @@ SCRUB_POLL = 0.1  # how often the scrub task looks for erased values waiting to 
 
 
 def prepare(app: Flask) -> None:
-    """Before accepting connections: nobody is present, and the CORS list is loaded.
+    """Before accepting connections: SQLite's -wal is empty, nobody is present, and the CORS
+    list is loaded.
 
     A lone process knows nobody is connected to it after a restart. Processes sharing a
     message queue do not know who is connected to the others, so they leave presence alone.
@@ -32,6 +33,10 @@ def prepare(app: Flask) -> None:
     warning = config.serving_warning(app)
     if warning:  # README, Configuration: WIDGET_SERVER_SIGNING_KEY_FILE
         logs.warning(warning, setting="WIDGET_SERVER_SIGNING_KEY_FILE")
+    scrubber = app.extensions["widget_db"].scrubber
+    if scrubber is not None and not scrubber.scrub_until_done():
+        # A server killed (kill -9, power) left its -wal as it was: empty it before serving.
+        logs.warning("wal_not_emptied_at_start")
     if not app.config["MESSAGE_QUEUE"]:
         away = app.extensions["widget_presence"].reset()
         if away:

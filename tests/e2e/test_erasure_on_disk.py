@@ -14,6 +14,8 @@ import contextlib
 import json
 import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -346,3 +348,36 @@ def test_a_stopped_server_leaves_no_log_holding_past_values(tmp_path: Path,
     assert server.start().cli("verify-ledger").returncode == 0
     server.stop()
     assert not wal.exists() or wal.stat().st_size == 0
+
+
+KILLED_WRITER = """
+import os, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("PRAGMA secure_delete=ON")
+conn.execute("UPDATE participant SET email = ?", (sys.argv[2],))
+conn.execute("UPDATE participant SET email = NULL")
+os._exit(0)  # killed: no checkpoint on close
+"""
+
+
+def test_a_killed_servers_log_is_emptied_when_it_starts_again(tmp_path: Path) -> None:
+    """A server killed (kill -9, power) before its scrub ran: the value it erased is in the
+    -wal (here written by a process killed the same way), until the next start scrubs."""
+    server = Server(tmp_path, f"sqlite:///{tmp_path / 'widget.db'}").start()
+    org = Org(server)
+    call = org.open_call(lecture_notice())
+    kept = canary("name")
+    ada = Widget(server, call)
+    ada.join(kept)
+    ada.close()
+    server.stop()
+    email = canary("mail")
+    subprocess.run([sys.executable, "-c", KILLED_WRITER, str(tmp_path / "widget.db"), email],
+                   check=True, timeout=30)
+    assert "widget.db-wal" in where(tmp_path, email)
+    server.start()
+    try:
+        assert where(tmp_path, email) == []
+        assert where(tmp_path, kept)
+    finally:
+        server.stop()
