@@ -82,8 +82,9 @@ def maintenance(app: Flask) -> None:
 
 def scrubbing(database: Database) -> None:
     """Takes erased values off the disk soon after the commit that erased them: a checkpoint
-    that truncates SQLite's -wal (services/scrub.py), in an OS thread, never on the event
-    loop; one that readers kept from completing is tried again at the next poll."""
+    that truncates SQLite's -wal (services/scrub.py), run where the live committer runs its
+    SQLite work (an OS thread under eventlet: widget_server.offload); one that readers kept
+    from completing is tried again at the next poll."""
     scrubber = database.scrubber
     assert scrubber is not None
     while True:
