@@ -29,6 +29,10 @@ def _app(ctx: click.Context, serving: bool = False) -> Flask:
     if app.config["DATABASE_URL"].startswith("sqlite"):
         # The embedded default looks after itself: created and migrated on first use.
         migrate.upgrade(db(app))
+    if not serving:
+        # Closing takes off the disk whatever the command erased (a purge): no server's scrub
+        # task knows of it (services/scrub.py).
+        ctx.call_on_close(db(app).dispose)
     return app
 
 

@@ -1,23 +1,32 @@
 """Running the app for real: the maintenance loop and the WSGI server of the chosen mode."""
 
+import os
+import signal
+import sqlite3
+import time
 from collections.abc import Callable
+from types import FrameType
 
 from flask import Flask
 
-from widget_server import config, logs
+from widget_server import config, logs, offload
 from widget_server.domain.errors import DomainError
 from widget_server.gc_policy import FREEZE_EVERY, CollectorPolicy
 from widget_server.guard import guard
 from widget_server.realtime import socketio
 from widget_server.realtime.committer import Committer
 from widget_server.services import checkpoints, live, overdue, retention, sealing
+from widget_server.services.database import Database
+from widget_server.services.scrub import scrub_for_exit
 from widget_server.sockets.admission import ConnectBudget
 
 MAINTENANCE_TICK = 2.5  # a new organisation may embed within this many seconds
+SCRUB_POLL = 0.1  # how often the scrub task looks for erased values waiting to leave the disk
 
 
 def prepare(app: Flask) -> None:
-    """Before accepting connections: nobody is present, and the CORS list is loaded.
+    """Before accepting connections: SQLite's -wal is empty, nobody is present, and the CORS
+    list is loaded.
 
     A lone process knows nobody is connected to it after a restart. Processes sharing a
     message queue do not know who is connected to the others, so they leave presence alone.
@@ -25,6 +34,10 @@ def prepare(app: Flask) -> None:
     warning = config.serving_warning(app)
     if warning:  # README, Configuration: WIDGET_SERVER_SIGNING_KEY_FILE
         logs.warning(warning, setting="WIDGET_SERVER_SIGNING_KEY_FILE")
+    scrubber = app.extensions["widget_db"].scrubber
+    if scrubber is not None and not scrubber.scrub_until_done():
+        # A server killed (kill -9, power) left its -wal as it was: empty it before serving.
+        logs.warning("wal_not_emptied_at_start")
     if not app.config["MESSAGE_QUEUE"]:
         away = app.extensions["widget_presence"].reset()
         if away:
@@ -105,6 +118,46 @@ def seal_and_close(app: Flask) -> None:
                      call=report.refused[0])
 
 
+def scrubbing(database: Database) -> None:
+    """Takes erased values off the disk soon after the commit that erased them: a checkpoint
+    that truncates SQLite's -wal (services/scrub.py), run where the live committer runs its
+    SQLite work (an OS thread under eventlet: widget_server.offload); one that readers kept
+    from completing is tried again at the next poll."""
+    scrubber = database.scrubber
+    assert scrubber is not None
+    while True:
+        socketio.sleep(SCRUB_POLL)
+        if scrubber.due(time.monotonic()):
+            try:
+                offload.run(scrubber.scrub)
+            except Exception as err:  # keep the task alive; the next poll tries again
+                logs.failure("scrub_failed", err)
+
+
+def stop_on_signals(app: Flask) -> None:
+    """SIGTERM and SIGINT stop the server at once, leaving on SQLite an empty -wal: no page
+    image of a value erased earlier (or of any value) stays behind in it (CONTRACT §C)."""
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        # Runs on the main thread, inside whatever was running (eventlet's hub, usually): it
+        # must not yield, so it blocks in SQLite (which sleeps in C) and ends with os._exit.
+        database: Database = app.extensions["widget_db"]
+        held: sqlite3.Connection | None = None
+        if database.scrubber is not None:
+            held = scrub_for_exit(database.scrubber.path)
+            stats = database.scrubber.stats
+            logs.event("stopped", signal=signal.Signals(signum).name, wal_empty=held is not None,
+                       scrubs=stats.scrubs, scrubs_busy=stats.busy,
+                       slowest_scrub_ms=round(stats.slowest_ms, 1))
+        else:
+            logs.event("stopped", signal=signal.Signals(signum).name)
+        # The write lock `held` dies with the process: nothing else of it can write first.
+        os._exit(0)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
+
+
 Runner = Callable[[Flask, str, int], None]
 
 
@@ -119,7 +172,10 @@ def serve(app: Flask, host: str, port: int, runner: Runner | None, open_files: i
     otherwise Flask-SocketIO's own runner serves gevent or threading."""
     logs.protect_stderr()
     prepare(app)
+    stop_on_signals(app)
     socketio.start_background_task(maintenance, app)
+    if app.extensions["widget_db"].scrubber is not None:
+        socketio.start_background_task(scrubbing, app.extensions["widget_db"])
     if app.config["GC_POLICY"]:
         policy = CollectorPolicy()
         app.extensions["widget_gc"] = policy

@@ -126,14 +126,18 @@ def embedded(url: str) -> None:
 
 
 def file_bytes(path: Path) -> bytes:
-    """The SQLite database after a checkpoint, with whatever WAL is left."""
-    conn = sqlite3.connect(path)
-    try:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        conn.close()
-    wal = path.with_name(path.name + "-wal")
-    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    """The SQLite database, its -wal and its -shm as they are (no checkpoint of the test's)."""
+    parts = (path.with_name(path.name + suffix) for suffix in ("", "-wal", "-shm"))
+    return b"".join(part.read_bytes() for part in parts if part.exists())
+
+
+@pytest.fixture
+def server_connection(tmp_path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection held open on widget.db, as a running server holds it: so that closing the
+    commands' own connections does not checkpoint and delete the -wal for them."""
+    conn = sqlite3.connect(tmp_path / "widget.db")
+    yield conn
+    conn.close()
 
 
 def move_end_back(url: str, call_id: str, days: int, instance: Path) -> None:
@@ -150,10 +154,11 @@ def move_end_back(url: str, call_id: str, days: int, instance: Path) -> None:
 
 
 def test_purge_erases_exactly_the_expired_data_and_leaves_no_bytes_behind(
-        tmp_path: Path) -> None:
+        tmp_path: Path, server_connection: sqlite3.Connection) -> None:
     # The byte search needs the embedded SQLite file, so this test always uses one.
     url = f"sqlite:///{tmp_path / 'widget.db'}"
     embedded(url)
+    server_connection.execute("SELECT count(*) FROM call").fetchone()
     cli = Cli(tmp_path, url)
     world = populate(url)
     db_file = tmp_path / "widget.db"
@@ -179,9 +184,10 @@ def test_purge_erases_exactly_the_expired_data_and_leaves_no_bytes_behind(
 
 
 def test_withdrawing_the_only_grant_that_needed_the_email_erases_it_at_once(
-        tmp_path: Path) -> None:
+        tmp_path: Path, server_connection: sqlite3.Connection) -> None:
     url = f"sqlite:///{tmp_path / 'widget.db'}"
     embedded(url)
+    server_connection.execute("SELECT count(*) FROM call").fetchone()
     world = populate(url)
     assert CANARY_EMAIL.encode() in file_bytes(tmp_path / "widget.db")
     db = Database(url)

@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import SECRET
 from tests.services.support import CANARY_NAME, Lecture, World
-from widget_server import config
+from widget_server import settings
 from widget_server.domain.ids import utcnow
 from widget_server.services import calls, live, overdue
 
@@ -64,11 +64,13 @@ def test_every_organisations_calls_are_ended_and_ended_ones_are_left_alone(world
 @pytest.mark.parametrize(("value", "hours"), [(24, 24.0), (0.001, 0.001), ("0.5", 0.5),
                                               (8760, 8760.0)])
 def test_max_call_hours_takes_whole_and_fractional_hours(value: object, hours: float) -> None:
-    assert config.max_call_hours(value) == hours
+    checked = {"MAX_CALL_HOURS": value}
+    settings.check(checked, ["MAX_CALL_HOURS"])
+    assert checked["MAX_CALL_HOURS"] == hours
 
 
 @pytest.mark.parametrize("value", [0, -1, 8761, "abc", "", True, None, float("nan"),
                                    float("inf"), [24], "1e400"])
 def test_a_bad_max_call_hours_stops_the_server_naming_the_variable(value: object) -> None:
     with pytest.raises(SystemExit, match="WIDGET_SERVER_MAX_CALL_HOURS must be a number"):
-        config.max_call_hours(value)
+        settings.check({"MAX_CALL_HOURS": value}, ["MAX_CALL_HOURS"])

@@ -4,14 +4,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool, StaticPool
+
+from widget_server.services.scrub import Scrubber
 
 # Set on the read-only sessions' connections so SQLite starts them DEFERRED: readers in WAL
 # mode never wait for the writer, while writers take the lock up front (BEGIN IMMEDIATE)
 # instead of failing half-way on a lock upgrade.
 _READ_ONLY = "widget_read_only"
+# Set in session.info by a use case that erases personal data (scrub_after_commit).
+_ERASES = "widget_erases"
+
+
+def scrub_after_commit(session: Session) -> None:
+    """Say that this session's transaction erases personal data (withdrawal, objection, a
+    dropped purpose, retention, erasure on request). Once it commits, the erased values are
+    taken off the disk within a second or so (services/scrub.py); if it rolls back, nothing
+    happens. Every erasing use case calls this; the others never do, so they cost nothing."""
+    session.info[_ERASES] = True
 
 
 def make_engine(url: str, *, single: bool = False, unpooled: bool = False) -> Engine:
@@ -66,6 +78,20 @@ class Database:
         self._live_engine = make_engine(url, single=True) if self.is_sqlite else self.engine
         self._live = sessionmaker(self._live_engine, expire_on_commit=False)
         self._off_loop: Engine | None = None
+        self.scrubber = Scrubber(path) if (path := _sqlite_file(url)) else None
+        for maker in (self._writer, self._live):
+            event.listen(maker, "after_commit", self._committed)
+            event.listen(maker, "after_rollback", _forget_erasure)
+
+    def _committed(self, session: Session) -> None:
+        if session.info.pop(_ERASES, False):
+            self.scrub_soon()
+
+    def scrub_soon(self) -> None:
+        """Erased values wait to leave the disk: the server's scrub task removes them
+        (SQLite; nothing to do on PostgreSQL). Safe to call from any thread."""
+        if self.scrubber is not None:
+            self.scrubber.request()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -99,8 +125,25 @@ class Database:
             yield session
 
     def dispose(self) -> None:
+        """Close every connection; a process that erased something and had no scrub task
+        running (a one-off command) takes the erased values off the disk first."""
+        if self.scrubber is not None and self.scrubber.pending:
+            self.scrubber.scrub_until_done()
         self.engine.dispose()
         if self._live_engine is not self.engine:
             self._live_engine.dispose()
         if self._off_loop is not None:
             self._off_loop.dispose()
+
+
+def _forget_erasure(session: Session) -> None:
+    session.info.pop(_ERASES, None)
+
+
+def _sqlite_file(url: str) -> str | None:
+    """The path of a SQLite database file; None for PostgreSQL and in-memory databases."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite"):
+        return None
+    name = parsed.database
+    return name if name and name != ":memory:" and not name.startswith("file:") else None

@@ -10,6 +10,7 @@ from widget_server.domain.ids import utcnow
 from widget_server.domain.models import Call, NoticeVersion, Participant
 from widget_server.domain.notice import DATA_CATEGORIES, purposes_of
 from widget_server.services import metrics
+from widget_server.services.database import scrub_after_commit
 
 
 @dataclass
@@ -55,6 +56,8 @@ def purge(session: Session, now: datetime | None = None) -> PurgeReport:
         report.calls += 1 if removed else 0
         call.purged_fields = sorted(done | expired)
         call.retention_done = set(call.purged_fields) >= DATA_CATEGORIES
+    if report.total:
+        scrub_after_commit(session)
     session.commit()
     metrics.PURGE_RUNS.inc()
     metrics.PURGED_VALUES.inc(report.total)

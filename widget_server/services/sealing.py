@@ -33,6 +33,7 @@ from widget_server.domain.models import (
 from widget_server.domain.notice import DATA_CATEGORIES, purposes_of
 from widget_server.domain.signing import KeyRing
 from widget_server.services import checkpoints, ledger
+from widget_server.services.database import scrub_after_commit
 
 
 @dataclass
@@ -75,6 +76,8 @@ def seal(session: Session, now: datetime | None = None) -> int:
         call.purged_fields, call.retention_done = sorted(DATA_CATEGORIES), True
         call.sealed_at = now
         sealed += 1
+    if sealed:  # the blanked title and fields leave the disk too (services/scrub.py)
+        scrub_after_commit(session)
     session.commit()
     return sealed
 
@@ -127,5 +130,6 @@ def _delete_proof(session: Session, ring: KeyRing, call_id: str, now: datetime) 
     checkpoints.add_closing(session, ring, call_id, call.ledger_seq, call.ledger_head, events,
                             now)
     call.proof_deleted_at = now
+    scrub_after_commit(session)
     session.commit()
     return True

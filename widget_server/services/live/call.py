@@ -30,6 +30,7 @@ from widget_server.domain.models import (
     table,
 )
 from widget_server.domain.notice import DATA_CATEGORIES
+from widget_server.services.database import scrub_after_commit
 from widget_server.services.live.commands import ChangeNotice, Command, Decide, Erase
 from widget_server.services.live.notices import NoticeInfo, notice_info, notice_version
 from widget_server.services.live.updates import host_update, snapshot_of
@@ -50,6 +51,7 @@ class Person:
     states: dict[str, str]
     new: bool = False
     changed: bool = False
+    erased: bool = False  # a personal value was erased or replaced: scrub the disk after commit
 
     @property
     def id(self) -> str:
@@ -273,6 +275,8 @@ def save(session: Session, live: LiveCall) -> None:
                                           "state": state}
                                          for p in new for key, state in p.states.items()])
     changed = [p for p in live.people.values() if p.changed and not p.new]
+    if any(p.erased for p in changed):
+        scrub_after_commit(session)
     if changed:
         session.execute(
             update(PEOPLE).where(PEOPLE.c.id == bindparam("pid"))

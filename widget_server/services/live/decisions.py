@@ -40,6 +40,8 @@ def decide(live: LiveCall, command: Decide) -> dict[str, Any]:
     for key, state in wanted.items():
         live.append_event(person, command.event_id, key, state, command.channel)
     live.set_states(person, wanted)
+    if any(person.row[name] not in (None, value) for name, value in given.items()):
+        person.erased = True  # a value replaced by another is erased as much as a withdrawn one
     person.row.update(given)
     withdraw_data(person, fields_to_erase(purposes, person.states))
     live.record_update("decision", person)
@@ -56,7 +58,7 @@ def withdraw_data(person: Person, names: frozenset[str]) -> None:
     for name in names:
         if person.row[name] is not None:
             person.row[name] = None
-            person.changed = True
+            person.changed = person.erased = True
 
 
 def _answer(person: Person, receipt: dict[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ def erase(live: LiveCall, command: Erase) -> dict[str, Any]:
         person.row[name] = None
     person.row["updated_at"] = live.now
     person.changed = True
+    person.erased = bool(held)  # off the disk too, soon after the commit (services/scrub.py)
     live.append_event(person, new_event_id(), None, ERASED, command.channel)
     live.erased.add(person.id)
     live.record_update("erased", person)
