@@ -117,9 +117,13 @@ class GateOut(StrictSchema):
     """Whether recording may run now, and who blocks it."""
 
     recording_allowed = fields.Boolean(required=True)
-    blocking = fields.List(fields.String(), required=True, metadata={
-        "description": "Ids of the present participants who have not granted every purpose "
-                       "that gates recording."})
+    blocking = fields.Integer(required=True, metadata={
+        "description": "How many present participants block recording (a count, as in every "
+                       "other `gate`)."})
+    blocking_participants = fields.List(fields.String(), required=True, metadata={
+        "description": "Their ids, in join order: the present participants who hold recording "
+                       "up (a gating consent purpose not granted, or a gating "
+                       "legitimate-interest purpose objected to)."})
     seq = fields.Integer(required=True, metadata={
         "description": "The call's update sequence number this answer reflects."})
 
