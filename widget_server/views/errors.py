@@ -46,7 +46,8 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(err: Exception) -> Response:
         logs.warning("unhandled_error", error=type(err).__name__)
         return problem_response({"type": "about:blank", "title": "Internal Server Error",
-                                 "status": 500, "detail": "Something went wrong on our side."})
+                                 "status": 500, "detail": "Something went wrong on our side.",
+                                 "code": "internal_error"})
 
 
 def _flatten(messages: Any) -> dict[str, Any]:

@@ -4,9 +4,21 @@ the ones the OpenAPI document at /api/openapi.json is generated from."""
 from flask import Flask
 from flask_smorest import Api
 
+from widget_server.schemas.common import Problem
+from widget_server.schemas.reference import ProblemResponses
 from widget_server.views.limits import limit_api
 
-api = Api()
+
+class ProblemApi(Api):
+    """flask-smorest, documenting errors as they are: problem+json (schemas/common.Problem),
+    never its own `Error` shape, and only with the statuses each operation can answer
+    (schemas/reference.py) rather than a generic default."""
+
+    ERROR_SCHEMA = Problem
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+
+api = ProblemApi(spec_kwargs={"extra_plugins": [ProblemResponses()]})
 
 
 def register_api(app: Flask) -> None:
