@@ -8,6 +8,7 @@ from widget_server.views.health import health
 from widget_server.views.keys import keys
 from widget_server.views.limits import init_limits
 from widget_server.views.pages import pages
+from widget_server.views.reference import reference
 
 
 def register_views(app: Flask) -> None:
@@ -16,6 +17,7 @@ def register_views(app: Flask) -> None:
     app.register_blueprint(health)
     app.register_blueprint(keys)
     app.register_blueprint(pages)
+    app.register_blueprint(reference)
     register_error_handlers(app)
     app.after_request(_security_headers)
 
