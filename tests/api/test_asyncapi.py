@@ -11,7 +11,8 @@ import jsonschema
 import pytest
 from flask import Flask
 
-from tests.api.conftest import make_app
+from tests.api.conftest import Api, make_app
+from tests.services.support import World
 
 SCHEMA = Path(__file__).parent / "vendored" / "asyncapi-3.0.0.schema.json"
 EVENTS = {
@@ -108,3 +109,43 @@ def test_the_server_host_follows_public_url(tmp_path: Path, database_url: str) -
     assert server["protocol"] == "wss" and server["pathname"] == "/socket.io"
     assert server["variables"]["host"]["default"] == "consent.example.edu"
     app.extensions["widget_db"].dispose()
+
+
+def _payload_errors(document: dict[str, Any], channel: str, message: str,
+                    instance: Any) -> list[str]:
+    payload = document["channels"][channel]["messages"][message]["payload"]
+    validator = jsonschema.Draft7Validator({**payload, "components": document["components"]},
+                                           format_checker=jsonschema.FormatChecker())
+    return [f"{list(e.absolute_path)}: {e.message[:200]}" for e in validator.iter_errors(instance)]
+
+
+def test_what_the_server_sends_fits_the_documented_payloads(app: Flask, api: Api) -> None:
+    """Real answers of the live write path and the roster, checked against the document."""
+    document = _document(app)
+    call = api.call()
+    world = World(app.extensions["widget_db"])
+    joined = world.join(call["id"], {"display_name": "Ann"}, language="de")
+    person = joined["participant"]["id"]
+    decided = world.decide(call["id"], person, {"recording": "granted", "attendance": "objected"})
+    world.join(call["id"], {"display_name": "Bob"})
+    checks = [
+        ("participant", "join_ack", {"ok": True, **_without_update(joined)}),
+        ("participant", "decide_ack", {"ok": True, **_without_update(decided)}),
+        ("host", "update", joined["update"]),
+        ("host", "update", [joined["update"], decided["update"]]),
+        ("host", "roster", world.roster(call["id"])),
+        ("host", "resync_ack", {"ok": True, **world.updates_since(call["id"], 0)}),
+        ("host", "resync_ack", {"ok": True, **world.updates_since(call["id"], 99)}),
+        ("participant", "ack_error", {"ok": False, "error": {
+            "code": "stale_notice", "message": "The notice changed."}}),
+    ]
+    for channel, message, instance in checks:
+        assert _payload_errors(document, channel, message, instance) == [], message
+    # And the check bites: a list where the count belongs is refused.
+    wrong = {**world.roster(call["id"])}
+    wrong["gate"] = {**wrong["gate"], "blocking": [person]}
+    assert _payload_errors(document, "host", "roster", wrong) != []
+
+
+def _without_update(outcome: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in outcome.items() if k != "update"}
