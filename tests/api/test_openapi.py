@@ -161,6 +161,8 @@ def test_every_operation_lists_every_error_status_it_can_answer(api: Api) -> Non
     assert "409" in notice_change
     me = spec["paths"]["/api/v1/me"]["get"]["responses"]
     assert "manage secret" in me["401"]["description"]
+    assert "Authorization: Participant" in me["401"]["content"]["application/problem+json"][
+        "example"]["detail"]
 
 
 def test_errors_are_documented_in_the_problem_format_the_server_sends(api: Api,

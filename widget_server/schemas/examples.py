@@ -129,6 +129,12 @@ def problem_example(status: int, code: str, title: str, detail: str,
     return body
 
 
+# The 401 of the participant's own endpoints (the manage secret, not an API key).
+MANAGE_SECRET_REFUSED = problem_example(
+    401, "unauthorized", "Unauthorized",
+    "Send the manage secret as 'Authorization: Participant <participant id>.<secret>' (the key "
+    "of the manage link, with its participant id).")
+
 # One example body per error status, as the server sends them (views/errors.py).
 PROBLEM_EXAMPLES: dict[int, dict[str, Any]] = {
     400: {"type": "about:blank", "title": "Bad Request", "status": 400, "code":

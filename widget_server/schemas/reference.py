@@ -10,7 +10,7 @@ from typing import Any
 from apispec import BasePlugin
 
 from widget_server.schemas.common import PHRASES, PROBLEM_JSON
-from widget_server.schemas.examples import EXAMPLES, PROBLEM_EXAMPLES
+from widget_server.schemas.examples import EXAMPLES, MANAGE_SECRET_REFUSED, PROBLEM_EXAMPLES
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -32,10 +32,18 @@ def error_statuses(operation: dict[str, Any], path: str) -> set[int]:
     return statuses
 
 
-def problem_response(status: int, description: str | None = None) -> dict[str, Any]:
+def problem_response(status: int, description: str | None = None,
+                     example: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"description": description or PHRASES[status],
             "content": {PROBLEM_JSON: {"schema": PROBLEM_REF,
-                                       "example": PROBLEM_EXAMPLES[status]}}}
+                                       "example": example or PROBLEM_EXAMPLES[status]}}}
+
+
+def _example(status: int, operation: dict[str, Any]) -> dict[str, Any] | None:
+    """The manage secret's refusal on the participant's endpoints; else the generic one."""
+    if status == 401 and {"participant": []} in operation.get("security", []):
+        return MANAGE_SECRET_REFUSED
+    return None
 
 
 class ProblemResponses(BasePlugin):
@@ -47,13 +55,16 @@ class ProblemResponses(BasePlugin):
             if method == "parameters" or not isinstance(operation, dict):
                 continue
             responses = operation.setdefault("responses", {})
-            for status in sorted(error_statuses(operation, path or "")):
+            generic = error_statuses(operation, path or "")
+            for status in sorted(generic):
                 declared = responses.get(status) or responses.get(str(status))
                 responses.pop(status, None)
                 described = declared.get("description") if isinstance(declared, dict) else None
-                responses[str(status)] = problem_response(status, described)
+                responses[str(status)] = problem_response(status, described,
+                                                          _example(status, operation))
             # A status a view declares beyond these (409, 503…) gets the same shape.
-            for status in [s for s in list(responses) if str(s).isdigit() and int(s) >= 400]:
+            for status in [s for s in list(responses) if str(s).isdigit() and int(s) >= 400
+                           and int(s) not in generic]:
                 if int(status) in PROBLEM_EXAMPLES and isinstance(responses[status], dict):
                     description = responses.pop(status).get("description")
                     responses[str(status)] = problem_response(int(status), description)
