@@ -109,7 +109,8 @@ def test_gate_and_roster_follow_participants(app: Flask, api: Api) -> None:
     person = joined["participant"]["id"]
 
     gate = api.get(f"/api/v1/calls/{call['id']}/gate").get_json()
-    assert gate == {"recording_allowed": False, "blocking": [person], "seq": 1}
+    assert gate == {"recording_allowed": False, "blocking": 1,
+                    "blocking_participants": [person], "seq": 1}
     roster = api.get(f"/api/v1/calls/{call['id']}/participants").get_json()
     assert roster["call"]["purposes"] == [  # the columns of the host's roster
         {"key": "recording", "title": "Record this session", "lawful_basis": "consent",
@@ -137,7 +138,8 @@ def test_gate_and_roster_follow_participants(app: Flask, api: Api) -> None:
 
     world.decide(call["id"], person, {"recording": "granted"})
     gate = api.get(f"/api/v1/calls/{call['id']}/gate").get_json()
-    assert gate == {"recording_allowed": True, "blocking": [], "seq": 2}
+    assert gate == {"recording_allowed": True, "blocking": 0,
+                    "blocking_participants": [], "seq": 2}
     read = api.get(f"/api/v1/calls/{call['id']}").get_json()
     assert read["gate"] == {"recording_allowed": True, "blocking": 0}
     roster = api.get(f"/api/v1/calls/{call['id']}/participants").get_json()

@@ -1,5 +1,7 @@
 """The OpenAPI document and the health endpoints."""
 
+import json
+from collections.abc import Iterator
 from typing import Any
 
 from flask import Flask
@@ -127,3 +129,113 @@ def test_health_and_readiness(app: Flask) -> None:
     assert live.status_code == 200 and live.get_json()["status"] == "ok"
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.get_json() == {"status": "ok", "database": "ok"}
+
+
+def _operations(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method != "parameters":
+                yield path, method, operation
+
+
+def test_every_operation_lists_every_error_status_it_can_answer(api: Api) -> None:
+    spec = _spec(api)
+    for path, method, operation in _operations(spec):
+        statuses = {int(s) for s in operation["responses"] if s.isdigit() and int(s) >= 400}
+        expected = {422, 429, 500}
+        if operation.get("security"):
+            expected.add(401)
+        if "{" in path:
+            expected.add(404)
+        if "requestBody" in operation:
+            expected |= {400, 413}
+        assert expected <= statuses, (method, path, sorted(expected - statuses))
+        for status in statuses:
+            content = operation["responses"][str(status)]["content"]
+            assert set(content) == {"application/problem+json"}, (method, path, status)
+            assert content["application/problem+json"]["schema"] == {
+                "$ref": "#/components/schemas/Problem"}
+            assert content["application/problem+json"]["example"]["status"] == status
+    # Where a view says more than the generic rule, it is kept.
+    notice_change = spec["paths"]["/api/v1/calls/{call_id}/notice"]["post"]["responses"]
+    assert "409" in notice_change
+    me = spec["paths"]["/api/v1/me"]["get"]["responses"]
+    assert "manage secret" in me["401"]["description"]
+    assert "Authorization: Participant" in me["401"]["content"]["application/problem+json"][
+        "example"]["detail"]
+
+
+def test_errors_are_documented_in_the_problem_format_the_server_sends(api: Api,
+                                                                      anonymous: Api) -> None:
+    spec = _spec(api)
+    schemas = spec["components"]["schemas"]
+    assert "Error" not in schemas  # flask-smorest's own shape, which the server never sends
+    assert "#/components/schemas/Error" not in json.dumps(spec)
+    problem = schemas["Problem"]
+    assert set(problem["required"]) == {"type", "title", "status", "detail", "code"}
+    real = [anonymous.get("/api/v1/calls"), api.get("/api/v1/calls/call_nothing"),
+            api.post("/api/v1/calls", {"title": 1})]
+    examples = spec["paths"]["/api/v1/calls/{call_id}"]["get"]["responses"]
+    created = spec["paths"]["/api/v1/calls"]["post"]["responses"]
+    for answer in real:
+        assert answer.mimetype == "application/problem+json"
+        body = answer.get_json()
+        documented = (examples if str(answer.status_code) in examples else created)[
+            str(answer.status_code)]["content"]["application/problem+json"]["example"]
+        assert set(body) == set(documented), answer.status_code
+        _validate(spec, body, problem)
+
+
+def test_closed_sets_are_enums(api: Api) -> None:
+    schemas = _spec(api)["components"]["schemas"]
+    purpose = schemas["PurposeIn"]["properties"]
+    assert purpose["lawful_basis"]["enum"] == [
+        "consent", "contract", "legal_obligation", "vital_interests", "public_task",
+        "legitimate_interests"]
+    assert purpose["data"]["items"]["enum"] == ["display_name", "email", "phone"]
+    decision = schemas["DecisionOut"]["properties"]
+    assert {"granted", "objected", "informed", "notice_served", "erased"} <= set(
+        decision["state"]["enum"])
+    assert set(decision["channel"]["enum"]) == {"widget", "api", "manage", "server"}
+    assert set(schemas["DecisionIn"]["properties"]["choices"]["additionalProperties"][
+        "enum"]) == {"granted", "denied", "withdrawn", "objected", "not_objected"}
+    participant = schemas["RosterParticipant"]["properties"]
+    assert participant["channel"]["enum"] == ["widget", "api"]
+    assert "pending" in participant["state"]["additionalProperties"]["enum"]
+    assert schemas["RosterPurpose"]["properties"]["lawful_basis"]["enum"][0] == "consent"
+    assert schemas["CallOut"]["properties"]["status"]["enum"] == ["open", "ended"]
+    assert schemas["Recipient"]["properties"]["role"]["enum"] == [
+        "processor", "controller", "public_authority"]
+
+
+def test_every_example_fits_its_schema(api: Api) -> None:
+    spec = _spec(api)
+    with_examples = {name: schema for name, schema in spec["components"]["schemas"].items()
+                     if "example" in schema}
+    assert {"NoticeIn", "NoticeOut", "CallIn", "CallCreated", "CallDetail", "GateOut",
+            "RosterOut", "DecisionsPage", "DecisionIn", "DecisionResult", "ErasureOut",
+            "OrganisationPatch"} <= set(with_examples)
+    for name, schema in with_examples.items():
+        _validate(spec, schema["example"], schema, name)
+    for path, method, operation in _operations(spec):
+        for status, response in operation["responses"].items():
+            for media in response.get("content", {}).values():
+                if "example" in media:
+                    _validate(spec, media["example"], media["schema"], f"{method} {path} {status}")
+
+
+def test_the_gate_has_one_shape_for_blocking(api: Api) -> None:
+    schemas = _spec(api)["components"]["schemas"]
+    assert schemas["GateOut"]["properties"]["blocking"]["type"] == "integer"
+    assert schemas["GateSummary"]["properties"]["blocking"]["type"] == "integer"
+    assert schemas["GateOut"]["properties"]["blocking_participants"]["type"] == "array"
+
+
+def _validate(spec: dict[str, Any], instance: Any, schema: dict[str, Any],
+              where: str = "") -> None:
+    """Validate against an OpenAPI 3.0 schema whose $refs point into the document."""
+    from openapi_schema_validator import OAS30Validator
+
+    rooted = {**schema, "components": spec["components"]}
+    errors = [e.message for e in OAS30Validator(rooted).iter_errors(instance)]
+    assert not errors, (where, errors[:3])

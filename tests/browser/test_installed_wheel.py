@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import BrowserContext
+from playwright.sync_api import BrowserContext, expect
 
 from tests.browser.test_demo import check_demo, running_demo
 
@@ -39,6 +39,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
                    "widget_server/static/widget/main.js", "widget_server/static/widget.js",
                    "widget_server/static/dashboard/main.js", "widget_server/static/i18n/de.json",
                    "widget_server/static/vendor/socket.io.esm.min.js",
+                   "widget_server/static/vendor/swagger-ui-bundle.js",
+                   "widget_server/static/vendor/swagger-ui.css",
+                   "widget_server/static/apidocs/main.js",
+                   "widget_server/templates/api_docs.html", "widget_server/templates/home.html",
                    "widget_server/migrations/env.py"):
         assert needed in names, f"the wheel lacks {needed}"
     assert any(n.startswith("widget_server/migrations/versions/") for n in names)
@@ -66,6 +70,11 @@ def test_the_installed_wheel_runs_the_demo_in_the_browser(
         assert served.status_code == 200
         assert served.content == (TOP / "static/vendor/socket.io.esm.min.js").read_bytes()
         check_demo(context, demo)
+        # The API reference renders from the wheel's own copy of Swagger UI.
+        reference = context.new_page()
+        reference.goto(f"{demo['server']}/api/docs")
+        expect(reference.locator(".opblock-summary-path").first).to_be_visible()
+        assert requests.get(f"{demo['server']}/", timeout=5).status_code == 200
 
 
 def test_the_installed_wheel_creates_an_organisation(installed: Path, tmp_path: Path) -> None:

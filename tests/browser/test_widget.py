@@ -231,7 +231,7 @@ def test_a_reload_with_storage_blocked_leaves_the_old_participant_holding_nothin
     # The old participant left when its page went: it is not present and blocks nothing.
     assert old["present"] is False and new["present"] is True
     gate = org.get(f"/api/v1/calls/{call['id']}/gate")
-    assert gate["blocking"] == [new["id"]]
+    assert gate["blocking_participants"] == [new["id"]] and gate["blocking"] == 1
 
 
 def test_a_lost_connection_shows_reconnecting_and_resumes(

@@ -153,8 +153,10 @@ def check_call(org: Org, call_id: str, present: set[str]) -> list[str]:
         problems.append(f"{call_id}: gate {detail['gate']} != recomputed "
                         f"{{'recording_allowed': {allowed}, 'blocking': {len(expected_blocking)}}}")
     gate = org.get(f"/api/v1/calls/{call_id}/gate")
-    if set(gate["blocking"]) != expected_blocking or gate["recording_allowed"] != allowed:
-        problems.append(f"{call_id}: /gate blocks {len(gate['blocking'])} "
+    if (set(gate["blocking_participants"]) != expected_blocking
+            or gate["blocking"] != len(expected_blocking)
+            or gate["recording_allowed"] != allowed):
+        problems.append(f"{call_id}: /gate blocks {gate['blocking']} "
                         f"(allowed={gate['recording_allowed']}) != recomputed "
                         f"{len(expected_blocking)} (allowed={allowed})")
     return problems

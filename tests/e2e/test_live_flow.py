@@ -46,7 +46,8 @@ def test_two_hosts_see_every_change_in_order_with_the_right_gate(
     assert by_id[carol.id]["state"]["recording"] == "withdrawn"
     assert rest["seq"] == hosts[0].updates[-1]["seq"]
     gate = org.get(f"/api/v1/calls/{call['id']}/gate")
-    assert gate == {"recording_allowed": False, "blocking": [carol.id], "seq": rest["seq"]}
+    assert gate == {"recording_allowed": False, "blocking": 1,
+                    "blocking_participants": [carol.id], "seq": rest["seq"]}
     for client in (alice, carol, *hosts):
         client.close()
 

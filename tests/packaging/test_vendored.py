@@ -20,7 +20,8 @@ def test_static_vendor_matches_node_modules_byte_for_byte() -> None:
 
 def test_the_check_finds_a_changed_byte(tmp_path: Path) -> None:
     fake = tmp_path / "node_modules"
-    for source in vendor.VENDORED.values():
+    sources = [*vendor.VENDORED.values(), *vendor.TEST_VENDORED.values()]
+    for source in sources:
         original = TOP / "node_modules" / source
         (fake / source).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(original, fake / source)
@@ -28,7 +29,14 @@ def test_the_check_finds_a_changed_byte(tmp_path: Path) -> None:
         data[len(data) // 2] ^= 1
         (fake / source).write_bytes(bytes(data))
     found = vendor.differences(fake)
-    assert len(found) == len(vendor.VENDORED) and "differs" in found[0]
+    assert len(found) == len(sources) and all("differs" in f for f in found)
+
+
+def test_the_api_reference_and_the_asyncapi_schema_are_vendored() -> None:
+    # /api/docs serves Swagger UI from here (no CDN); the AsyncAPI test validates against the
+    # schema copied from npm's @asyncapi/specs.
+    assert {"swagger-ui-bundle.js", "swagger-ui.css"} <= set(vendor.VENDORED)
+    assert (vendor.TEST_TARGET / "asyncapi-3.0.0.schema.json").is_file()
 
 
 def test_only_runtime_libraries_are_vendored() -> None:

@@ -102,7 +102,8 @@ def test_concurrent_leaves_and_joins_keep_the_gate_counters_true(
 
     run_together([churn(i) for i in range(THREADS)])
     gate = lecture.gate()
-    assert gate == {"recording_allowed": False, "blocking": [], "seq": gate["seq"]}
+    assert gate == {"recording_allowed": False, "blocking": 0, "blocking_participants": [],
+                    "seq": gate["seq"]}
     assert lecture.roster()["summary"]["present"] == 0
     ada = world.join(lecture.call_id, None, resume=joined[0]["participant"]["resume"])
     assert ada["update"]["gate"] == {"recording_allowed": True, "blocking": 0}
@@ -135,4 +136,5 @@ def test_ending_a_call_while_people_join_leaves_nobody_inside(world: World,
     assert snapshot["summary"]["present"] == 0
     assert not any(p["present"] for p in snapshot["participants"])
     assert len(snapshot["participants"]) == len(joined)
-    assert lecture.gate() == {"recording_allowed": False, "blocking": [], "seq": end_seq}
+    assert lecture.gate() == {"recording_allowed": False, "blocking": 0,
+                             "blocking_participants": [], "seq": end_seq}

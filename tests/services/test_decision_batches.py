@@ -76,7 +76,7 @@ def test_a_batch_applies_each_decision_in_order_and_refuses_each_bad_one_alone(
     assert [o["receipt"]["hash"] for o in recorded] == [e.hash for e in events]
     assert world.states(bob)["recording"] == "pending"
     assert world.participant(bob).email is None
-    assert lecture.gate()["blocking"] == [bob]
+    assert lecture.gate()["blocking_participants"] == [bob]
     assert world.verify().ok
     assert world.updates_since(lecture.call_id, 2)["updates"] == updates
 
@@ -180,7 +180,7 @@ def test_a_batch_leaves_what_single_decisions_leave(world: World, size: int) -> 
     assert batched.roster()["summary"] == single.roster()["summary"]
 
     def blocking_positions(call: Lecture) -> list[int]:
-        return [people[call.call_id].index(pid) for pid in call.gate()["blocking"]]
+        return [people[call.call_id].index(pid) for pid in call.gate()["blocking_participants"]]
 
     assert blocking_positions(batched) == blocking_positions(single)
     assert [(e.seq, e.state) for e in world.events(batched.call_id)] == [

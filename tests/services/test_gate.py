@@ -10,8 +10,9 @@ from tests.services.support import Lecture, World
 def allowed(call: Lecture) -> bool:
     gate = call.gate()
     # The REST gate, the roster's gate and the call resource's gate must agree.
+    assert gate["blocking"] == len(gate["blocking_participants"])  # one shape: a count
     assert call.roster()["gate"] == {"recording_allowed": gate["recording_allowed"],
-                                     "blocking": len(gate["blocking"])}
+                                     "blocking": gate["blocking"]}
     view = call.world.get_call(call.org_id, call.call_id)
     assert view["gate"] == call.roster()["gate"]
     return bool(gate["recording_allowed"])
@@ -19,16 +20,17 @@ def allowed(call: Lecture) -> bool:
 
 def test_no_recording_with_nobody_present(lecture: Lecture) -> None:
     assert not allowed(lecture)
-    assert lecture.gate() == {"recording_allowed": False, "blocking": [], "seq": 0}
+    assert lecture.gate() == {"recording_allowed": False, "blocking": 0,
+                             "blocking_participants": [], "seq": 0}
 
 
 def test_one_granted_participant_allows_recording(lecture: Lecture) -> None:
     pid = lecture.join()
-    assert lecture.gate()["blocking"] == [pid]
+    assert lecture.gate()["blocking_participants"] == [pid]
     update = lecture.decide(pid, {"recording": "granted"})["update"]
     assert update["gate"] == {"recording_allowed": True, "blocking": 0}
     assert allowed(lecture)
-    assert lecture.gate()["blocking"] == []
+    assert lecture.gate()["blocking_participants"] == []
 
 
 @pytest.mark.parametrize("path", [[], ["denied"], ["granted", "withdrawn"]],
@@ -40,7 +42,7 @@ def test_a_present_participant_who_has_not_granted_blocks(lecture: Lecture,
     for state in path:
         lecture.decide(bob, {"recording": state})
     assert not allowed(lecture)
-    assert lecture.gate()["blocking"] == [bob]
+    assert lecture.gate()["blocking_participants"] == [bob]
 
 
 def test_non_gating_purposes_do_not_block(lecture: Lecture) -> None:
@@ -61,7 +63,7 @@ def test_every_gating_purpose_must_be_granted(world: World) -> None:
     assert allowed(call)
     call.decide(pid, {"notes_email": "withdrawn"})
     assert not allowed(call)
-    assert call.gate()["blocking"] == [pid]
+    assert call.gate()["blocking_participants"] == [pid]
 
 
 def test_a_participant_who_leaves_no_longer_blocks_and_keeps_their_choice(
@@ -101,7 +103,7 @@ def test_a_blocking_participant_who_returns_blocks_again(world: World, lecture: 
     assert allowed(lecture)
     world.join(lecture.call_id, None, resume=resume)
     assert not allowed(lecture)
-    assert lecture.gate()["blocking"] == [bob]
+    assert lecture.gate()["blocking_participants"] == [bob]
 
 
 def test_the_gate_lists_every_blocking_participant_in_join_order(lecture: Lecture) -> None:
@@ -109,7 +111,7 @@ def test_the_gate_lists_every_blocking_participant_in_join_order(lecture: Lectur
     lecture.decide(people[1], {"recording": "granted"})
     lecture.decide(people[3], {"recording": "denied"})
     gate = lecture.gate()
-    assert gate["blocking"] == [people[0], people[2], people[3], people[4]]
+    assert gate["blocking_participants"] == [people[0], people[2], people[3], people[4]]
     assert gate["seq"] == lecture.roster()["seq"] == 7  # 5 joins, 2 decisions
 
 
@@ -121,7 +123,7 @@ def test_a_second_connection_closing_does_not_make_a_participant_leave(
     bob = lecture.join("Bob")
     lecture.decide(bob, {"recording": "granted"})
     assert lecture.leave(ada) is None  # one tab closed: still present
-    assert not allowed(lecture) and lecture.gate()["blocking"] == [ada]
+    assert not allowed(lecture) and lecture.gate()["blocking_participants"] == [ada]
     assert lecture.leave(ada) is not None
     assert allowed(lecture)
     assert lecture.leave(ada) is None  # a stray extra leave changes nothing
@@ -135,7 +137,7 @@ def test_after_the_call_ends_the_gate_is_closed(lecture: Lecture) -> None:
     update = lecture.end()["update"]
     assert update["gate"]["recording_allowed"] is False
     assert not allowed(lecture)
-    assert lecture.gate()["blocking"] == []
+    assert lecture.gate()["blocking_participants"] == []
     assert lecture.leave(pid) is None  # a late disconnect changes nothing
     assert not allowed(lecture)
 

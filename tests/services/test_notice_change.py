@@ -65,7 +65,7 @@ def test_a_changed_notice_keeps_unchanged_purposes_and_asks_the_rest_again(
     assert person.email is None and person.display_name == CANARY_NAME
     # The gate at once: the new gating purposes are pending for both.
     gate = lecture.gate()
-    assert gate["recording_allowed"] is False and set(gate["blocking"]) == {ada, bob}
+    assert gate["recording_allowed"] is False and set(gate["blocking_participants"]) == {ada, bob}
     update = changed["update"]
     assert update["kind"] == "notice_changed" and update["gate"]["blocking"] == 2
     assert update["notice"]["version"] == 2 and update["notice"]["asked_again"] == [
@@ -226,7 +226,7 @@ def test_counts_and_stored_states_agree_after_a_change_in_a_busy_call(world: Wor
     assert summary["present"] == 30
     assert world.get_call(lecture.org_id, lecture.call_id)["summary"] == summary
     gate = lecture.gate()
-    assert gate["recording_allowed"] is False and len(gate["blocking"]) == 30
+    assert gate["recording_allowed"] is False and gate["blocking"] == len(gate["blocking_participants"]) == 30
     assert world.verify().ok
 
 

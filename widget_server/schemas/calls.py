@@ -6,8 +6,15 @@ from typing import Any
 from marshmallow import fields, post_load, validate
 
 from widget_server.schemas.common import INT_MAX, StrictSchema, identifier, safe_string
+from widget_server.schemas.vocabulary import (
+    CALL_STATUSES,
+    CHANNELS,
+    JOIN_CHANNELS,
+    LAWFUL_BASES,
+    LEDGER_STATES,
+    STATES,
+)
 
-CALL_STATUSES = ("open", "ended")
 PAGE_MAX = 1000
 
 
@@ -62,7 +69,8 @@ class HostAccess(StrictSchema):
 class Summary(StrictSchema):
     present = fields.Integer(required=True)
     purposes = fields.Dict(
-        keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()),
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(metadata={"enum": STATES}), values=fields.Integer()),
         required=True, metadata={"description": "Purpose key → state → how many participants."})
 
 
@@ -117,9 +125,13 @@ class GateOut(StrictSchema):
     """Whether recording may run now, and who blocks it."""
 
     recording_allowed = fields.Boolean(required=True)
-    blocking = fields.List(fields.String(), required=True, metadata={
-        "description": "Ids of the present participants who have not granted every purpose "
-                       "that gates recording."})
+    blocking = fields.Integer(required=True, metadata={
+        "description": "How many present participants block recording (a count, as in every "
+                       "other `gate`)."})
+    blocking_participants = fields.List(fields.String(), required=True, metadata={
+        "description": "Their ids, in join order: the present participants who hold recording "
+                       "up (a gating consent purpose not granted, or a gating "
+                       "legitimate-interest purpose objected to)."})
     seq = fields.Integer(required=True, metadata={
         "description": "The call's update sequence number this answer reflects."})
 
@@ -130,7 +142,7 @@ class RosterPurpose(StrictSchema):
     key = fields.String(required=True)
     title = fields.String(required=True, metadata={
         "description": "In the notice's default language."})
-    lawful_basis = fields.String(required=True)
+    lawful_basis = fields.String(required=True, metadata={"enum": LAWFUL_BASES})
     gates_recording = fields.Boolean(required=True)
 
 
@@ -144,7 +156,7 @@ class RosterNotice(StrictSchema):
 class RosterCall(StrictSchema):
     id = fields.String(required=True)
     title = fields.String(required=True)
-    status = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": CALL_STATUSES})
     notice = fields.Nested(RosterNotice, required=True)
     purposes = fields.List(fields.Nested(RosterPurpose), required=True)
 
@@ -153,9 +165,10 @@ class RosterParticipant(StrictSchema):
     id = fields.String(required=True)
     label = fields.String(required=True, metadata={
         "description": "The display name where a purpose needs one, else 'Participant <n>'."})
-    channel = fields.String(required=True)
+    channel = fields.String(required=True, metadata={"enum": JOIN_CHANNELS})
     present = fields.Boolean(required=True)
-    state = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+    state = fields.Dict(keys=fields.String(), values=fields.String(metadata={"enum": STATES}),
+                        required=True,
                         metadata={"description": "Purpose key → state."})
     updated_at = fields.String(required=True, metadata={"format": "date-time"})
     blocking = fields.Boolean(required=True, metadata={
@@ -183,11 +196,11 @@ class DecisionOut(StrictSchema):
     participant_id = fields.String(required=True)
     purpose = fields.String(required=True, allow_none=True, metadata={
         "description": "Null for a join's notice_served event (the notice shown)."})
-    state = fields.String(required=True)
+    state = fields.String(required=True, metadata={"enum": LEDGER_STATES})
     notice_version = fields.Integer(required=True)
     notice_hash = fields.String(required=True)
     language = fields.String(required=True)
-    channel = fields.String(required=True)
+    channel = fields.String(required=True, metadata={"enum": CHANNELS})
     recorded_at = fields.String(required=True, metadata={"format": "date-time"})
     prev_hash = fields.String(required=True)
     hash = fields.String(required=True)

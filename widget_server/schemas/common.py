@@ -86,29 +86,46 @@ class StrictBoolean(fields.Boolean):
 class Problem(Schema):
     """An error (RFC 9457 problem details), sent as application/problem+json."""
 
-    type = fields.String(metadata={"description": "A URI naming the kind of problem."})
-    title = fields.String(metadata={"description": "A short summary of the kind of problem."})
-    status = fields.Integer(metadata={"description": "The HTTP status code."})
-    detail = fields.String(metadata={"description": "What went wrong with this request."})
-    code = fields.String(metadata={"description": "A stable machine-readable error code."})
+    type = fields.String(required=True, metadata={
+        "description": "A URI naming the kind of problem: `about:blank`, or `about:blank#<code>` "
+                       "for the domain's own refusals."})
+    title = fields.String(required=True, metadata={
+        "description": "A short summary of the kind of problem."})
+    status = fields.Integer(required=True, metadata={"description": "The HTTP status code."})
+    detail = fields.String(required=True, metadata={
+        "description": "What went wrong with this request."})
+    code = fields.String(required=True, metadata={
+        "description": "A stable machine-readable error code, the same as in Socket.IO error "
+                       "acknowledgements: `malformed_request`, `unauthorized`, `not_found`, "
+                       "`validation_failed`, `unexpected_field`, `missing_field`, "
+                       "`invalid_state`, `unknown_purpose`, `call_ended`, `stale_notice`, "
+                       "`retention_passed`, `secret_in_query`, `body_too_large`, "
+                       "`rate_limited`, `commit_failed`, `internal_error`, …"})
     errors = fields.Dict(metadata={
         "description": "Each offending field (a dotted path such as `purposes.0.text` for the "
                        "notice's rules, or nested objects as the schema reports them) mapped to "
                        "its messages. Present on validation errors."})
 
 
-_PHRASES = {400: "Malformed request (such as a body that is not JSON).",
-            401: "Missing or invalid API key.",
-            404: "No such resource in the caller's organisation.",
-            409: "The request conflicts with the resource's state.",
-            413: "The request body is larger than the server accepts (64 KB).",
-            422: "The request is not valid: see `errors`."}
+PHRASES = {400: "Malformed request (such as a body that is not JSON).",
+           401: "Missing or invalid API key.",
+           403: "Not allowed from here.",
+           404: "No such resource in the caller's organisation.",
+           409: "The request conflicts with the resource's state.",
+           413: "The request body is larger than the server accepts (64 KB).",
+           422: "The request is not valid: see `errors` (each offending field or query "
+                "parameter, named).",
+           429: "Too many requests from this source (API_RATE_LIMIT), or too many failed "
+                "authentications (AUTH_FAILURE_LIMIT): wait for `Retry-After` seconds.",
+           500: "An unexpected failure on the server's side: nothing about it is in the answer.",
+           503: "Not recorded now (the database did not commit in time): retry the same "
+                "request."}
 
 
 def problem_responses(*statuses: int) -> dict[int | str, Any]:
     """OpenAPI responses for these error statuses and the default, all problem+json."""
     responses: dict[int | str, Any] = {
-        status: {"description": _PHRASES[status],
+        status: {"description": PHRASES[status],
                  "content": {PROBLEM_JSON: {"schema": Problem}}}
         for status in statuses
     }

@@ -18,6 +18,7 @@ from widget_server.schemas.common import (
     language,
     safe_string,
 )
+from widget_server.schemas.vocabulary import DATA_CATEGORIES, LAWFUL_BASES
 
 PURPOSE_KEY = r"^[a-z][a-z0-9_]{0,63}$"
 MAX_LANGUAGES = 50
@@ -110,15 +111,16 @@ class PurposeIn(StrictSchema):
         PURPOSE_KEY, error="Lower-case letters, digits and '_', starting with a letter (≤ 64)."),
         metadata={"description": "Unique within the notice; names the purpose in choices."})
     lawful_basis = safe_string(1, 64, required=True, metadata={
-        "description": "One of consent, contract, legal_obligation, vital_interests, "
-                       "public_task, legitimate_interests."})
+        "enum": LAWFUL_BASES,
+        "description": "Art. 6(1): consent and legitimate_interests let the participant "
+                       "choose (grant/deny/withdraw, object); the others are informational."})
     gates_recording = StrictBoolean(load_default=False, metadata={
         "description": "Recording may run only while every present participant allows it: "
                        "granted (consent) or not objected (legitimate_interests); other "
                        "bases may not gate recording."})
-    data = fields.List(safe_string(1, 32), load_default=list, validate=validate.Length(max=10),
-                       metadata={"description": "Personal data the purpose needs: any of "
-                                                "display_name, email, phone."})
+    data = fields.List(safe_string(1, 32, metadata={"enum": DATA_CATEGORIES}),
+                       load_default=list, validate=validate.Length(max=10),
+                       metadata={"description": "Personal data the purpose needs (none: [])."})
     retention_days = fields.Integer(required=True, strict=True,
                                     validate=validate.Range(min=1, max=3650))
     legitimate_interest = fields.Dict(

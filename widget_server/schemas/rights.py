@@ -10,6 +10,13 @@ from widget_server.domain.errors import ValidationFailed
 from widget_server.domain.text import event_uuid
 from widget_server.schemas.calls import DecisionOut
 from widget_server.schemas.common import StrictSchema, safe_string
+from widget_server.schemas.vocabulary import (
+    CALL_STATUSES,
+    CHOICES,
+    DATA_CATEGORIES,
+    JOIN_CHANNELS,
+    STATES,
+)
 
 MAX_ENTRIES = 64
 
@@ -30,7 +37,8 @@ class DecisionIn(StrictSchema):
     event_id = fields.String(required=True, metadata={
         "format": "uuid", "description": "A UUID you choose: a retry with the same one "
                                          "returns the first answer and records nothing."})
-    choices = fields.Dict(keys=safe_string(1, 64), values=safe_string(1, 16), required=True,
+    choices = fields.Dict(keys=safe_string(1, 64),
+                          values=safe_string(1, 16, metadata={"enum": CHOICES}), required=True,
                           validate=_bounded, metadata={"description": "Purpose key → state."})
     given = fields.Dict(keys=safe_string(1, 64), values=safe_string(0, 320), data_key="fields",
                         load_default=dict, validate=_bounded, metadata={
@@ -57,9 +65,11 @@ class ReceiptRef(StrictSchema):
 class DecisionResult(StrictSchema):
     """The decision as recorded: states after it, the fields held now and its receipt."""
 
-    state = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
-    held = fields.List(fields.String(), required=True, metadata={
-        "description": "Names of the personal fields held now (never the values)."})
+    state = fields.Dict(keys=fields.String(), values=fields.String(metadata={"enum": STATES}),
+                        required=True)
+    held = fields.List(fields.String(metadata={"enum": DATA_CATEGORIES}), required=True,
+                       metadata={"description": "Names of the personal fields held now (never "
+                                                "the values)."})
     receipt = fields.Nested(ReceiptRef, required=True)
 
 
@@ -71,9 +81,9 @@ class LedgerRef(StrictSchema):
 class ErasureOut(StrictSchema):
     """What an erasure did. A repeat with nothing left to erase records nothing."""
 
-    erased = fields.List(fields.String(), required=True, metadata={
-        "description": "Names of the fields erased now."})
-    held = fields.List(fields.String(), required=True, metadata={
+    erased = fields.List(fields.String(metadata={"enum": DATA_CATEGORIES}), required=True,
+                         metadata={"description": "Names of the fields erased now."})
+    held = fields.List(fields.String(metadata={"enum": DATA_CATEGORIES}), required=True, metadata={
         "description": "Names of the fields held now: none."})
     recorded = fields.Boolean(required=True, metadata={
         "description": "Whether this request wrote a ledger event (`erased`)."})
@@ -87,14 +97,14 @@ class ParticipantRef(StrictSchema):
     number = fields.Integer(required=True, metadata={
         "description": "As in the pseudonym 'Participant <n>'."})
     language = fields.String(required=True)
-    channel = fields.String(required=True)
+    channel = fields.String(required=True, metadata={"enum": JOIN_CHANNELS})
     joined_at = fields.AwareDateTime(required=True)
 
 
 class CallRef(StrictSchema):
     id = fields.String(required=True)
     title = fields.String(required=True)
-    status = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": CALL_STATUSES})
     ended_at = fields.AwareDateTime(required=True, allow_none=True)
 
 
@@ -127,8 +137,8 @@ class ParticipantDataOut(StrictSchema):
     notice = fields.Dict(required=True, metadata={
         "description": "The call's notice rendered in the participant's language, as the "
                        "widget receives it."})
-    state = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
-                        metadata={"description": "Purpose key → state now."})
+    state = fields.Dict(keys=fields.String(), values=fields.String(metadata={"enum": STATES}),
+                        required=True, metadata={"description": "Purpose key → state now."})
     data = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
                        data_key="fields", attribute="fields",
                        metadata={"description": "The personal data held now: name → value."})

@@ -72,13 +72,13 @@ def summary(session: Session, call: Call) -> dict[str, Any]:
 
 
 def call_gate(session: Session, call_id: str) -> dict[str, Any]:
-    """The gate with the ids of the present participants who block recording."""
+    """The gate (`blocking` a count, as everywhere) with the ids of the present participants
+    who block recording, in join order, as `blocking_participants`."""
     call = _call(session, call_id)
-    blocking = session.scalars(select(Participant.id).where(
+    blocking = list(session.scalars(select(Participant.id).where(
         Participant.call_id == call_id, Participant.present.is_(True),
-        Participant.gate_ok.is_(False)).order_by(Participant.number))
-    return {"recording_allowed": gate(call)["recording_allowed"], "blocking": list(blocking),
-            "seq": call.update_seq}
+        Participant.gate_ok.is_(False)).order_by(Participant.number)))
+    return {**gate(call), "blocking_participants": blocking, "seq": call.update_seq}
 
 
 def updates_since(session: Session, call_id: str, since: int) -> dict[str, Any]:

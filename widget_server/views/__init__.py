@@ -9,6 +9,7 @@ from widget_server.views.keys import keys
 from widget_server.views.limits import init_limits
 from widget_server.views.metrics import metrics
 from widget_server.views.pages import pages
+from widget_server.views.reference import reference
 
 
 def register_views(app: Flask) -> None:
@@ -18,6 +19,7 @@ def register_views(app: Flask) -> None:
     app.register_blueprint(keys)
     app.register_blueprint(metrics)
     app.register_blueprint(pages)
+    app.register_blueprint(reference)
     register_error_handlers(app)
     app.after_request(_security_headers)
 

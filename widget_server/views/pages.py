@@ -6,6 +6,7 @@ puts the call id, which is no secret, in the path: `/widget/<call_id>#token=…`
 """
 
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
@@ -32,8 +33,9 @@ def content_security_policy(frame_ancestors: list[str]) -> str:
     return f"{_BASE_POLICY}; frame-ancestors {ancestors}"
 
 
-def _page(template: str, frame_ancestors: list[str], status: int = 200) -> Response:
-    response = current_app.make_response((render_template(template), status))
+def _page(template: str, frame_ancestors: list[str], status: int = 200,
+          **context: Any) -> Response:
+    response = current_app.make_response((render_template(template, **context), status))
     response.headers["Content-Security-Policy"] = content_security_policy(frame_ancestors)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
