@@ -115,10 +115,13 @@ class Load:
     failures: list[str] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)  # seconds, decisions erasing nothing
     threads: list[threading.Thread] = field(default_factory=list)
+    participants: int = LOAD
+    churners: int = CHURN
+    pause: float = 0.05  # seconds between a participant's decisions
 
     def start(self) -> "Load":
-        for i in range(LOAD):
-            thread = threading.Thread(target=self._run, args=(i < CHURN,), daemon=True)
+        for i in range(self.participants):
+            thread = threading.Thread(target=self._run, args=(i < self.churners,), daemon=True)
             thread.start()
             self.threads.append(thread)
         return self
@@ -145,7 +148,7 @@ class Load:
                     widget.decide({"recording": "granted" if granted else "withdrawn"})
                     self.latencies.append(time.monotonic() - asked)
                     self.decisions += 1
-                time.sleep(0.1 if churn else 0.05)  # within the per-connection rate limit
+                time.sleep(0.1 if churn else self.pause)  # within the per-connection limit
         except Exception as err:
             if not self.stop.is_set():
                 self.failures.append(f"{type(err).__name__}: {err}")
@@ -423,3 +426,114 @@ def test_an_erasure_request_takes_every_value_off_the_disk(tmp_path: Path) -> No
         finally:
             for widget in (ada, bob, kept):
                 widget.close()
+
+
+class Watch:
+    """Scans the three files every 100 ms (no checkpoint), from before an erasure to well
+    after it: when did the value go, and did it ever come back."""
+
+    def __init__(self, folder: Path, value: str) -> None:
+        self.folder, self.value = folder, value
+        self.seen: list[tuple[float, bool]] = []  # (monotonic, found)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            self.seen.append((time.monotonic(), bool(where(self.folder, self.value))))
+            time.sleep(0.1)
+
+    def gone_after(self, acked: float, hold: float = 2.0) -> float:
+        """Seconds from `acked` to the first scan without the value; fails if any later scan
+        (for `hold` seconds more) finds it again."""
+        deadline = time.monotonic() + 10
+        while True:
+            after = [(t, found) for t, found in list(self.seen) if t >= acked]
+            first_gone = next((t for t, found in after if not found), None)
+            if first_gone is not None and time.monotonic() >= first_gone + hold:
+                break
+            assert time.monotonic() < deadline, f"{self.value} still on disk after 10 s"
+            time.sleep(0.1)
+        self.stop.set()
+        self.thread.join(5)
+        assert self.seen[0][1], "the scan must find the value before it is erased"
+        back = [t for t, found in self.seen if t > first_gone and found]
+        assert not back, f"{self.value} came back {back[0] - first_gone:.2f} s after it went"
+        return first_gone - acked
+
+
+def test_fifty_deciding_while_values_are_erased_four_ways(tmp_path: Path) -> None:
+    """The issue's byte test: 50 participants decide all along while one withdraws the only
+    grant that needed their email, one erases everything (DELETE /me), one objects, and a
+    purge runs; each value is gone from every file within 2 s and never seen again; after
+    SIGTERM no file holds any of them."""
+    import requests
+
+    with sqlite_server(tmp_path, {"WIDGET_SERVER_PURGE_INTERVAL": "1"}) as server:
+        org = Org(server)
+        call = org.open_call(lecture_notice())
+        old_call = org.open_call(lecture_notice())  # a call whose retention will run out
+        old_mail = canary("mail")
+        old = Widget(server, old_call)
+        old.join(canary("name"))
+        old.decide({"notes_email": "granted"}, {"email": old_mail})
+        old.close()
+        org.post(f"/api/v1/calls/{old_call['id']}/end")
+        load = Load(server, call, participants=50, churners=0, pause=0.1).start()
+        figures: dict[str, float] = {}
+        erased: list[str] = [old_mail]
+        try:
+            time.sleep(1.5)  # all fifty deciding
+            ada_mail = canary("mail")
+            ada = Widget(server, call)
+            ada.join(canary("name"))
+            ada.decide({"notes_email": "granted"}, {"email": ada_mail})
+            watch = Watch(tmp_path, ada_mail)
+            time.sleep(0.3)
+            ada.decide({"notes_email": "withdrawn"})
+            figures["withdrawal_s"] = watch.gone_after(time.monotonic())
+            erased.append(ada_mail)
+
+            eve_name, eve_mail = canary("name"), canary("mail")
+            eve = Widget(server, call)
+            resume = eve.ask("join", {"fields": {"display_name": eve_name},
+                                      "seen": eve.seen})["participant"]["resume"]
+            eve.decide({"notes_email": "granted"}, {"email": eve_mail})
+            watches = [Watch(tmp_path, eve_name), Watch(tmp_path, eve_mail)]
+            time.sleep(0.3)
+            response = requests.delete(f"{server.url}/api/v1/me", timeout=10,
+                                       headers={"Authorization": f"Participant {resume}"})
+            assert response.status_code == 200, response.text
+            acked = time.monotonic()
+            figures["delete_me_s"] = max(w.gone_after(acked) for w in watches)
+            erased += [eve_name, eve_mail]
+
+            bob_name = canary("name")
+            bob = Widget(server, call)
+            bob.join(bob_name)
+            watch = Watch(tmp_path, bob_name)
+            time.sleep(0.3)
+            bob.decide({"attendance": "objected", "recording": "denied"})
+            figures["objection_s"] = watch.gone_after(time.monotonic())
+            erased.append(bob_name)
+
+            watch = Watch(tmp_path, old_mail)
+            time.sleep(0.3)
+            move_end_back(tmp_path, old_call["id"], days=8)
+            deadline = time.monotonic() + 15
+            while purged_at(server) is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            purged = purged_at(server)
+            assert purged is not None, "the server did not purge"
+            figures["purge_s"] = watch.gone_after(time.monotonic() - (time.time() - purged))
+        finally:
+            load.finish()
+        assert not load.failures, load.failures[:5]
+        for name, seconds in figures.items():
+            assert seconds <= BUDGET, (name, seconds)
+        server.stop()  # SIGTERM
+        left = {value: where(tmp_path, value) for value in erased}
+        assert not any(left.values()), left
+        report(fifty_deciding=True, decisions=load.decisions,
+               **{k: round(v, 3) for k, v in figures.items()})
