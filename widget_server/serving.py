@@ -1,6 +1,10 @@
 """Running the app for real: the maintenance loop and the WSGI server of the chosen mode."""
 
+import os
+import signal
+import sys
 from collections.abc import Callable
+from typing import Any
 
 from flask import Flask
 
@@ -29,6 +33,8 @@ def prepare(app: Flask) -> None:
         away = app.extensions["widget_presence"].reset()
         if away:
             logs.event("presence_reset", participants=away)
+    # Before the first join: every join names this process's lease (sockets/lease.py).
+    app.extensions["widget_lease"].take()
     app.extensions["widget_origins"].refresh()
 
 
@@ -106,6 +112,43 @@ def seal_and_close(app: Flask) -> None:
 
 
 Runner = Callable[[Flask, str, int], None]
+STOP_LIMIT = 5.0  # seconds a clean stop may take before the process exits anyway
+
+
+def stop_cleanly_on(signum: int, app: Flask) -> None:
+    """On SIGTERM: this process's participants leave (hosts are told) and its lease is given
+    up, then the process exits with status 0 (a stop asked for). A second signal, or
+    STOP_LIMIT seconds, exits at once. The work runs in a task of its own: a signal handler
+    may run inside the event loop."""
+    def handler(received: int, frame: Any) -> None:
+        if app.extensions.get("widget_stopping"):
+            os._exit(128 + received)
+        app.extensions["widget_stopping"] = True
+        socketio.start_background_task(_stop, app, 0)
+        socketio.start_background_task(_stop_anyway, 0)
+
+    signal.signal(signum, handler)
+
+
+def _stop(app: Flask, status: int) -> None:
+    try:
+        app.extensions["widget_lease"].release()
+    except Exception as err:  # dead in any case: the others' sweep sends them away
+        logs.failure("lease_release_failed", err)
+    socketio.sleep(0.2)  # the `left` updates on their way to the hosts
+    _exit(status)
+
+
+def _stop_anyway(status: int) -> None:
+    socketio.sleep(STOP_LIMIT)
+    _exit(status)
+
+
+def _exit(status: int) -> None:
+    logs.event("stopped")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def collector(policy: CollectorPolicy, committer: Committer) -> None:
@@ -120,6 +163,8 @@ def serve(app: Flask, host: str, port: int, runner: Runner | None, open_files: i
     logs.protect_stderr()
     prepare(app)
     socketio.start_background_task(maintenance, app)
+    socketio.start_background_task(app.extensions["widget_lease"].run)
+    stop_cleanly_on(signal.SIGTERM, app)
     if app.config["GC_POLICY"]:
         policy = CollectorPolicy()
         app.extensions["widget_gc"] = policy
