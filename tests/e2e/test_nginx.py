@@ -81,15 +81,20 @@ http {{
 """
 
 
+def nginx_binary() -> str:
+    binary = shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()), None)
+    if binary is None:
+        pytest.fail("nginx is not installed: this test needs Debian's nginx "
+                    "(apt-get install nginx-light; .ci/run installs it)")
+    return binary
+
+
 class Nginx:
     """nginx in the foreground (daemon off), its config, pid file and log in `prefix`."""
 
     def __init__(self, prefix: Path, upstreams: tuple[int, int]) -> None:
-        binary = shutil.which("nginx") or next(
-            (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()), None)
-        if binary is None:
-            pytest.fail("nginx is not installed: this test needs Debian's nginx "
-                        "(apt-get install nginx-light; .ci/run installs it)")
+        binary = nginx_binary()
         self.prefix = prefix
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -312,3 +317,29 @@ def test_two_processes_behind_nginx_survive_the_death_of_one(
         assert second_process.isdisjoint(session.scalars(select(ProcessLease.id)))
     for person in [*everyone, back]:
         person.close()
+
+
+def test_the_deployment_recipe_is_a_valid_nginx_config(tmp_path: Path) -> None:
+    """docs/deploy/nginx.conf as written, with a throwaway certificate and loopback ports."""
+    site = (Path(__file__).resolve().parents[2] / "docs" / "deploy" / "nginx.conf").read_text()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=consent.example.org", "-keyout", str(tmp_path / "key.pem"),
+                    "-out", str(tmp_path / "cert.pem")], check=True, capture_output=True)
+    live = "/etc/letsencrypt/live/consent.example.org/"
+    for old, new in ((live + "fullchain.pem", str(tmp_path / "cert.pem")),
+                     (live + "privkey.pem", str(tmp_path / "key.pem")),
+                     ("listen 80;", f"listen 127.0.0.1:{free_port()};"),
+                     ("listen 443 ssl http2;", f"listen 127.0.0.1:{free_port()} ssl http2;")):
+        assert old in site, old
+        site = site.replace(old, new)
+    site = "\n".join(line for line in site.splitlines() if "listen [::]" not in line)
+    (tmp_path / "site.conf").write_text(site)
+    temp = " ".join(f"{kind}_temp_path {tmp_path / kind};"
+                    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    (tmp_path / "main.conf").write_text(
+        f"pid {tmp_path / 'nginx.pid'};\nevents {{}}\n"
+        f"http {{ {temp} include {tmp_path / 'site.conf'}; }}\n")
+    checked = subprocess.run([nginx_binary(), "-t", "-c", str(tmp_path / "main.conf"), "-p",
+                              str(tmp_path), "-e", str(tmp_path / "error.log")],
+                             capture_output=True, text=True, check=False)
+    assert checked.returncode == 0, checked.stderr
