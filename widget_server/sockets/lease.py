@@ -11,10 +11,11 @@ its lease up before it exits.
 """
 
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Flask
 
-from widget_server import logs
+from widget_server import logs, offload
 from widget_server.domain.ids import utcnow
 from widget_server.realtime import socketio
 from widget_server.realtime.committer import Committer
@@ -23,6 +24,7 @@ from widget_server.services.database import Database
 from widget_server.services.live.commands import MarkAway
 
 ORPHAN_SWEEP = 30.0
+T = TypeVar("T")
 
 
 class Lease:
@@ -60,35 +62,50 @@ class Lease:
 
     def beat(self) -> int:
         """Renew, then send away whoever a dead process held; returns how many were sent."""
-        with self.database.session() as session:
-            kept = leases.renew(session, self.process, utcnow())
-        if not kept:
+        if not self._off_loop(self._renew):
             dropped = self.drop_participants()
             logs.warning("lease_lost", process=self.process, connections=dropped)
         return self.sweep()
 
     def sweep(self) -> int:
         self._since_sweep += leases.HEARTBEAT_SECONDS
-        with self.database.read_session() as session:
-            now = utcnow()
-            dead = [p for p in leases.dead(session, now) if p != self.process]
-            away = leases.held_by(session, dead)
-            if self._since_sweep >= ORPHAN_SWEEP:
-                self._since_sweep = 0.0
-                known = {(c.call_id, c.participant_id) for c in away}
-                away += [c for c in leases.orphaned(session, now)
-                         if c.process != self.process
-                         and (c.call_id, c.participant_id) not in known]
+        complete = self._since_sweep >= ORPHAN_SWEEP
+        if complete:
+            self._since_sweep = 0.0
+        dead, away = self._off_loop(self._find, complete)
         for command in away:
             self.committer.submit_nowait(command)
         if away:
             logs.event("presence_released", participants=len(away),
                        processes=len({c.process for c in away}))
         elif dead:  # nobody is present through them any more
-            with self.database.session() as session:
-                leases.forget(session, dead)
+            self._off_loop(self._forget, dead)
             logs.event("leases_expired", processes=len(dead))
         return len(away)
+
+    # database work: off the event loop on SQLite (as the committer's), no logging in here --
+    def _off_loop(self, work: Callable[..., T], *args: Any) -> T:
+        return offload.run(work, *args) if self.database.is_sqlite else work(*args)
+
+    def _renew(self) -> bool:
+        with self.database.session() as session:
+            return leases.renew(session, self.process, utcnow())
+
+    def _find(self, complete: bool) -> tuple[list[str], list[MarkAway]]:
+        with self.database.read_session() as session:
+            now = utcnow()
+            dead = [p for p in leases.dead(session, now) if p != self.process]
+            away = leases.held_by(session, dead)
+            if complete:
+                known = {(c.call_id, c.participant_id) for c in away}
+                away += [c for c in leases.orphaned(session, now)
+                         if c.process != self.process
+                         and (c.call_id, c.participant_id) not in known]
+        return dead, away
+
+    def _forget(self, dead: list[str]) -> None:
+        with self.database.session() as session:
+            leases.forget(session, dead)
 
     def release(self) -> int:
         """A clean stop: this process's participants leave (hosts are told) and its lease goes.
