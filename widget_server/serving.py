@@ -24,7 +24,8 @@ def prepare(app: Flask) -> None:
     """Before accepting connections: nobody is present, and the CORS list is loaded.
 
     A lone process knows nobody is connected to it after a restart. Processes sharing a
-    message queue do not know who is connected to the others, so they leave presence alone.
+    message queue do not know who is connected to the others, so they leave presence alone:
+    the participants of one that died are sent away once its lease expires (sockets/lease.py).
     """
     warning = config.serving_warning(app)
     if warning:  # README, Configuration: WIDGET_SERVER_SIGNING_KEY_FILE
