@@ -84,6 +84,15 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "S5": {"scenario": "S5", "client": "raw", "args": [],
            "figures": [("snapshot.median_ms", "S5 host roster, median ms", False),
                        ("snapshot.max_ms", "S5 host roster, max ms", False)]},
+    # S1 on PostgreSQL: two product processes (Redis as message queue) behind nginx, beside
+    # one process on its own. Both sides are the product; no reference runs. The processes
+    # and nginx share CPU 0, as the single process does: the figure is the cost of the proxy
+    # and of coordinating through Redis and leases, not of a second core.
+    "S7": {"scenario": "S1", "client": "raw", "args": ["--hosts", "1"], "ledger": True,
+           "sides": ("pg-two-nginx", "pg-one"),
+           "figures": [("throughput.decisions_per_s",
+                        "S7 S1 decisions/s on PostgreSQL: 2 processes + nginx / 1 process",
+                        True)]},
 }
 
 
@@ -169,7 +178,8 @@ class Product:
     """`widget-server serve` on a fresh embedded database, as a user runs it."""
 
     def __init__(self, folder: Path, overrides: dict[str, str] | None = None,
-                 launcher: list[str] | None = None) -> None:
+                 launcher: list[str] | None = None, api_key: str | None = None,
+                 cpu: int = 0) -> None:
         self.folder = folder
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -183,10 +193,14 @@ class Product:
         for name in ("WIDGET_SERVER_DATABASE_URL", "WIDGET_SERVER_SECRET_KEY"):
             self.env.pop(name, None)
         self.env.update(overrides or {})
+        if not self.env.get("WIDGET_SERVER_DATABASE_URL", "sqlite").startswith("sqlite"):
+            upgraded = self.cli("db", "upgrade")  # as docs/deploy says: before any start
+            if upgraded.returncode != 0:
+                raise SystemExit(f"db upgrade failed: {upgraded.stderr[-2000:]}")
         self.log = open(folder / "product.log", "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            pinned(0, [*(launcher or [PYTHON, "-m", "widget_server.entry"]), "serve",
-                       "--port", str(self.port)]),
+            pinned(cpu, [*(launcher or [PYTHON, "-m", "widget_server.entry"]), "serve",
+                         "--port", str(self.port)]),
             cwd=folder, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
             preexec_fn=open_files)
         deadline = time.monotonic() + 60
@@ -200,8 +214,11 @@ class Product:
                 log = (folder / "product.log").read_text()
                 raise SystemExit(f"the product did not start: {log}")
             time.sleep(0.1)
-        made = self.cli("create-org", "Bench", "--origin", "https://bench.example", "--json")
-        self.key = json.loads(made.stdout)["api_key"]
+        if api_key is None:  # a second process of a cluster shares the first's organisation
+            made = self.cli("create-org", "Bench", "--origin", "https://bench.example",
+                            "--json")
+            api_key = json.loads(made.stdout)["api_key"]
+        self.key: str = api_key
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([PYTHON, "-m", "widget_server.entry", *args], cwd=self.folder,
@@ -271,6 +288,165 @@ class Reference:
             self.process.send_signal(signal.SIGTERM)
             self.process.wait(15)
         self.log.close()
+
+
+PG_URL = os.environ.get("WIDGET_SERVER_BENCH_PG",
+                        "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+REDIS = os.environ.get("WIDGET_SERVER_BENCH_REDIS", "redis://127.0.0.1:6379/10")
+
+NGINX_CONF = """
+worker_processes 1;
+{user}
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+daemon off;
+worker_rlimit_nofile 20000;
+events {{ worker_connections 16384; }}
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    map $http_upgrade $connection_upgrade {{ default upgrade; "" close; }}
+    upstream widget {{
+        # Every bench client comes from 127.0.0.1, so ip_hash (docs/deploy/nginx.conf) would
+        # send all to one process. The bench's raw client is websocket only (one TCP
+        # connection per client, nothing to keep sticky), so the address and port spread it.
+        hash $remote_addr$remote_port consistent;
+        {servers}
+        keepalive 32;
+    }}
+    server {{
+        listen 127.0.0.1:{port} backlog=4096;
+        location / {{
+            proxy_pass http://widget;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $remote_addr;
+            proxy_read_timeout 120s;
+        }}
+    }}
+}}
+"""
+
+
+def postgres_database() -> str:
+    """A new, empty database on the PostgreSQL server (dropped by drop_database)."""
+    from sqlalchemy import create_engine, text
+
+    name = f"bench_{time.monotonic_ns()}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return PG_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_database(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    admin.dispose()
+
+
+class OnPostgres:
+    """One product process on a fresh PostgreSQL database (S7's baseline)."""
+
+    def __init__(self, folder: Path, overrides: dict[str, str]) -> None:
+        self.database = postgres_database()
+        try:
+            self.product = Product(folder, {**overrides,
+                                            "WIDGET_SERVER_DATABASE_URL": self.database})
+        except BaseException:
+            drop_database(self.database)
+            raise
+        self.url, self.process = self.product.url, self.product.process
+
+    def new_call(self) -> dict[str, str]:
+        return self.product.new_call()
+
+    def stop(self) -> None:
+        try:
+            self.product.stop()
+        finally:
+            drop_database(self.database)
+
+
+class Cluster(OnPostgres):
+    """Two product processes on one PostgreSQL database, Redis as message queue, with a
+    shared secret and signing key, behind nginx (docs/deploy/), all on CPU 0."""
+
+    def __init__(self, folder: Path, overrides: dict[str, str]) -> None:
+        binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        if not Path(binary).exists():
+            raise SystemExit("S7 needs nginx (apt-get install nginx-light)")
+        self.database = postgres_database()
+        self.products: list[Product] = []
+        self.nginx: subprocess.Popen[bytes] | None = None
+        shared = {**overrides, "WIDGET_SERVER_DATABASE_URL": self.database,
+                  "WIDGET_SERVER_MESSAGE_QUEUE": REDIS,
+                  "WIDGET_SERVER_SECRET_KEY": "bench-secret-" + "x" * 40,
+                  "WIDGET_SERVER_SIGNING_KEY_FILE": str(folder / "signing_key.json"),
+                  "WIDGET_SERVER_TRUSTED_PROXY_HOPS": "1"}
+        try:
+            for index in range(2):
+                (folder / str(index)).mkdir()
+                key = self.products[0].key if self.products else None
+                self.products.append(Product(folder / str(index), shared, api_key=key))
+            self.product = self.products[0]  # the API and the CLI: one database for both
+            self._start_nginx(folder, binary)
+        except BaseException:
+            self.stop()
+            raise
+        # The load generator reads this pid's CPU and memory: the first process's.
+        self.process = self.products[0].process
+
+    def _start_nginx(self, folder: Path, binary: str) -> None:
+        prefix = folder / "nginx"
+        prefix.mkdir()
+        port = free_port()
+        servers = "\n        ".join(f"server 127.0.0.1:{p.port};" for p in self.products)
+        config = prefix / "nginx.conf"
+        config.write_text(NGINX_CONF.format(
+            user="user root;" if os.geteuid() == 0 else "", prefix=prefix, port=port,
+            servers=servers))
+        self.nginx = subprocess.Popen(
+            pinned(0, [binary, "-c", str(config), "-p", str(prefix), "-e",
+                       str(prefix / "error.log")]),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=open_files)
+        self.url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                if requests.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            if self.nginx.poll() is not None or time.monotonic() > deadline:
+                log = prefix / "error.log"
+                raise SystemExit("nginx did not start: "
+                                 + (log.read_text()[-2000:] if log.exists() else ""))
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        try:
+            if self.nginx is not None and self.nginx.poll() is None:
+                self.nginx.send_signal(signal.SIGQUIT)
+                try:
+                    self.nginx.wait(10)
+                except subprocess.TimeoutExpired:
+                    self.nginx.kill()
+                    self.nginx.wait(10)
+            for product in self.products:
+                product.stop()
+        finally:
+            drop_database(self.database)
 
 
 def loadgen(url: str, call: dict[str, str], args: list[str], quick: bool, folder: Path,
@@ -355,8 +531,15 @@ def run_side(name: str, spec: dict[str, Any], side: str, quick: bool, folder: Pa
     folder.mkdir()
     before = settle(longest=5.0 if quick else 45.0)
     meter = CpuMeter()
-    server: Product | Reference = (Product(folder, overrides) if side == "product"
-                                   else Reference(folder))
+    server: Product | Reference | OnPostgres
+    if side == "product":
+        server = Product(folder, overrides)
+    elif side == "reference":
+        server = Reference(folder)
+    elif side == "pg-one":
+        server = OnPostgres(folder, overrides)
+    else:  # pg-two-nginx
+        server = Cluster(folder, overrides)
     try:
         call = server.new_call()
         args = ["--scenario", spec["scenario"], "--client", spec["client"], *spec["args"],
@@ -365,8 +548,9 @@ def run_side(name: str, spec: dict[str, Any], side: str, quick: bool, folder: Pa
         if spec.get("ledger"):
             args += ["--acked-file", str(acked)]
         result = loadgen(server.url, call, args, quick, folder, server.process.pid)
-        if spec.get("ledger") and isinstance(server, Product):
-            result["ledger_check"] = check_ledger(server, call["id"], acked)
+        if spec.get("ledger") and isinstance(server, Product | OnPostgres):
+            product = server if isinstance(server, Product) else server.product
+            result["ledger_check"] = check_ledger(product, call["id"], acked)
     finally:
         server.stop()
     result["settle"] = before
@@ -388,11 +572,20 @@ def run_scenario(name: str, spec: dict[str, Any], quick: bool, work: Path, repea
     """Runs the scenario `repeat` times against a fresh product and a fresh reference each."""
     runs = []
     for index in range(repeat):
-        runs.append({side: run_side(name, spec, side, quick, work / f"{name}-{index}-{side}",
-                                    overrides)
-                     for side in ("product", "reference")})
+        runs.append({label: run_side(name, spec, side, quick, work / f"{name}-{index}-{side}",
+                                     overrides)
+                     for label, side in zip(("product", "reference"), sides(spec),
+                                            strict=True)})
     return {"scenario": spec["scenario"], "client": spec["client"], "runs": runs,
+            "sides": dict(zip(("product", "reference"), sides(spec), strict=True)),
             "figures": figures(spec, runs)}
+
+
+def sides(spec: dict[str, Any]) -> tuple[str, str]:
+    """What runs in the product and the reference columns: the product against the
+    reference, or (S7) two processes behind nginx against one, both on PostgreSQL."""
+    chosen: tuple[str, str] = spec.get("sides", ("product", "reference"))
+    return chosen
 
 
 def figures(spec: dict[str, Any], runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -439,7 +632,9 @@ def table(results: dict[str, Any], limit: float) -> str:
     return "\n".join(lines) + (
         "\n(ratio: how many times the reference is better, median of the per-run ratios; other"
         "\nCPU: % of one core used by other processes during the measured phase, product/"
-        "reference)")
+        "reference;\nS7: both columns are the product on PostgreSQL, two processes behind nginx"
+        " (product column)\nagainst one (reference column), all on CPU 0; its ratio is one"
+        " process / two)")
 
 
 def _fmt(value: float | None) -> str:
@@ -500,7 +695,8 @@ def main() -> int:
             for index, run in enumerate(results[name]["runs"]):
                 for side in ("product", "reference"):
                     for problem in run[side]["problems"]:
-                        failures.append(f"{name} {side} (run {index + 1}): {problem}")
+                        which = results[name]["sides"][side]
+                        failures.append(f"{name} {which} (run {index + 1}): {problem}")
     except BaseException as err:  # keep what was measured; say why it stopped
         failures.append(f"the run stopped: {type(err).__name__}: {err}")
         if not isinstance(err, Exception):

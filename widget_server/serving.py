@@ -3,9 +3,10 @@
 import os
 import signal
 import sqlite3
+import sys
 import time
 from collections.abc import Callable
-from types import FrameType
+from typing import Any
 
 from flask import Flask
 
@@ -29,7 +30,8 @@ def prepare(app: Flask) -> None:
     list is loaded.
 
     A lone process knows nobody is connected to it after a restart. Processes sharing a
-    message queue do not know who is connected to the others, so they leave presence alone.
+    message queue do not know who is connected to the others, so they leave presence alone:
+    the participants of one that died are sent away once its lease expires (sockets/lease.py).
     """
     warning = config.serving_warning(app)
     if warning:  # README, Configuration: WIDGET_SERVER_SIGNING_KEY_FILE
@@ -42,6 +44,8 @@ def prepare(app: Flask) -> None:
         away = app.extensions["widget_presence"].reset()
         if away:
             logs.event("presence_reset", participants=away)
+    # Before the first join: every join names this process's lease (sockets/lease.py).
+    app.extensions["widget_lease"].take()
     app.extensions["widget_origins"].refresh()
 
 
@@ -135,30 +139,57 @@ def scrubbing(database: Database) -> None:
 
 
 def stop_on_signals(app: Flask) -> None:
-    """SIGTERM and SIGINT stop the server at once, leaving on SQLite an empty -wal: no page
-    image of a value erased earlier (or of any value) stays behind in it (CONTRACT §C)."""
+    """SIGTERM and SIGINT stop the server cleanly: this process's participants leave (hosts
+    are told) and its lease is given up (sockets/lease.py); then, on SQLite, the -wal is
+    emptied, so no page image of a value erased earlier (or of any value) stays behind in it
+    (CONTRACT §C), and the process exits with status 0. A second signal, or STOP_LIMIT
+    seconds, goes straight to the last step. The work runs in tasks of their own: a signal
+    handler may run inside the event loop."""
 
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        # Runs on the main thread, inside whatever was running (eventlet's hub, usually): it
-        # must not yield, so it blocks in SQLite (which sleeps in C) and ends with os._exit.
-        database: Database = app.extensions["widget_db"]
-        held: sqlite3.Connection | None = None
-        if database.scrubber is not None:
-            held = scrub_for_exit(database.scrubber.path)
-            stats = database.scrubber.stats
-            logs.event("stopped", signal=signal.Signals(signum).name, wal_empty=held is not None,
-                       scrubs=stats.scrubs, scrubs_busy=stats.busy,
-                       slowest_scrub_ms=round(stats.slowest_ms, 1))
-        else:
-            logs.event("stopped", signal=signal.Signals(signum).name)
-        # The write lock `held` dies with the process: nothing else of it can write first.
-        os._exit(0)
+    def handler(signum: int, _frame: Any) -> None:
+        if app.extensions.get("widget_stopping"):
+            _exit(app, signum)
+        app.extensions["widget_stopping"] = True
+        socketio.start_background_task(_stop, app, signum)
+        socketio.start_background_task(_stop_anyway, app, signum)
 
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, stop)
+        signal.signal(signum, handler)
 
 
 Runner = Callable[[Flask, str, int], None]
+STOP_LIMIT = 5.0  # seconds a clean stop may take before the process exits anyway
+
+
+def _stop(app: Flask, signum: int) -> None:
+    try:
+        app.extensions["widget_lease"].release()
+    except Exception as err:  # dead in any case: the others' sweep sends them away
+        logs.failure("lease_release_failed", err)
+    socketio.sleep(0.2)  # the `left` updates on their way to the hosts
+    _exit(app, signum)
+
+
+def _stop_anyway(app: Flask, signum: int) -> None:
+    socketio.sleep(STOP_LIMIT)
+    _exit(app, signum)
+
+
+def _exit(app: Flask, signum: int) -> None:
+    """The last step: must not yield, so it blocks in SQLite (which sleeps in C) and ends with
+    os._exit; the write lock it holds dies with the process, so nothing of it writes after."""
+    database: Database = app.extensions["widget_db"]
+    held: sqlite3.Connection | None = None
+    facts: dict[str, Any] = {}
+    if database.scrubber is not None:
+        held = scrub_for_exit(database.scrubber.path)
+        stats = database.scrubber.stats
+        facts = {"wal_empty": held is not None, "scrubs": stats.scrubs,
+                 "scrubs_busy": stats.busy, "slowest_scrub_ms": round(stats.slowest_ms, 1)}
+    logs.event("stopped", signal=signal.Signals(signum).name, **facts)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def collector(policy: CollectorPolicy, committer: Committer) -> None:
@@ -176,6 +207,7 @@ def serve(app: Flask, host: str, port: int, runner: Runner | None, open_files: i
     socketio.start_background_task(maintenance, app)
     if app.extensions["widget_db"].scrubber is not None:
         socketio.start_background_task(scrubbing, app.extensions["widget_db"])
+    socketio.start_background_task(app.extensions["widget_lease"].run)
     if app.config["GC_POLICY"]:
         policy = CollectorPolicy()
         app.extensions["widget_gc"] = policy

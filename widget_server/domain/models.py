@@ -139,6 +139,19 @@ class Participant(Base):
     blocking_since: Mapped[datetime | None]
     joined_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # The serving process holding this participant's connection (its lease id), set at each
+    # join: when that process dies, another marks the participant left (services/leases.py).
+    process: Mapped[str | None] = mapped_column(String(40), index=True)
+
+
+class ProcessLease(Base):
+    """A serving process's presence lease: it is alive while it keeps `heartbeat_at` fresh.
+    A lease older than services/leases.py's LEASE_SECONDS belongs to a dead process."""
+
+    __tablename__ = "process_lease"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]
 
 
 class PurposeState(Base):

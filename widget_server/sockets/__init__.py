@@ -17,6 +17,7 @@ from widget_server.settings import BadSetting
 from widget_server.sockets import edge
 from widget_server.sockets.admission import ConnectBudget
 from widget_server.sockets.host import HostNamespace
+from widget_server.sockets.lease import Lease
 from widget_server.sockets.mail_budget import ManageLinkBudget
 from widget_server.sockets.origins import EmbedOrigins
 from widget_server.sockets.participant import ParticipantNamespace
@@ -57,6 +58,7 @@ def register_sockets(app: Flask, io: SocketIO) -> None:
         policy=live.Policy(max_participants=int(app.config["MAX_PARTICIPANTS_PER_CALL"])))
     app.extensions["widget_committer"] = committer
     app.extensions["widget_presence"] = PresenceCheck(app, participants, committer)
+    app.extensions["widget_lease"] = Lease(app, committer, participants.drop_participants)
     app.extensions["widget_mailer"] = mailer_for(app)
     app.extensions["widget_manage_link_budget"] = ManageLinkBudget(app)
 

@@ -62,3 +62,8 @@ class Registry:
         """The participants with a live connection here."""
         with self._lock:
             return {c.participant_id for c in self._by_sid.values() if c.participant_id}
+
+    def joined(self) -> list[str]:
+        """The sids of the connections that joined as a participant."""
+        with self._lock:
+            return [sid for sid, c in self._by_sid.items() if c.participant_id]

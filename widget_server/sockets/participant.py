@@ -1,6 +1,7 @@
 """The /participant namespace: the widget reads the notice, joins, decides, and leaves by
 disconnecting (CONTRACT: Namespace /participant, and §A)."""
 
+from dataclasses import replace
 from typing import Any
 
 from widget_server import logs
@@ -64,6 +65,14 @@ class ParticipantNamespace(CallNamespace):
         self.committer.submit_nowait(live.Leave(connection.call_id, connection.participant_id))
         logs.event("left", call=connection.call_id, participant=connection.participant_id)
 
+    def drop_participants(self) -> int:
+        """Close every joined connection (this process's lease was lost and its participants
+        marked away): their clients reconnect and join again. Returns how many."""
+        sids = self.connections.joined()
+        for sid in sids:
+            self.server.disconnect(sid, namespace=self.namespace)
+        return len(sids)
+
     def _notice(self, connection: Connection, data: dict[str, Any]) -> dict[str, Any]:
         with self.database.read_session() as session:
             info = notice_of_call(session, connection.call_id)
@@ -79,7 +88,8 @@ class ParticipantNamespace(CallNamespace):
     def _join(self, connection: Connection, data: dict[str, Any]) -> dict[str, Any]:
         if connection.participant_id is not None:
             raise AlreadyJoined("This connection has joined already.")
-        command = payloads.join_command(connection.call_id, connection.resume, data)
+        command = replace(payloads.join_command(connection.call_id, connection.resume, data),
+                          process=self.app.extensions["widget_lease"].process)
         result = self.committer.submit(command)
         connection.participant_id = result["participant"]["id"]
         connection.resume = result["participant"]["resume"]

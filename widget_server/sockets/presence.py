@@ -7,7 +7,8 @@ without a connection twice in a row (so a join being acknowledged right now is n
 marked away through the committer, with a `left` update for the hosts.
 
 Several processes sharing a message queue do not know each other's connections: there the
-check is off (a lease per process would be needed; see the README).
+check is off, and presence leases (sockets/lease.py) send away the participants of a process
+that died.
 """
 
 from flask import Flask

@@ -40,7 +40,7 @@ EVENTS, RECEIPTS, UPDATES, COUNTS = (table(DecisionEvent), table(Receipt), table
                                      table(StateCount))
 # Participant columns a batch may change, written back in one executemany.
 PERSON_COLUMNS = (*sorted(DATA_CATEGORIES), "language", "connections", "present", "gate_ok",
-                  "blocking_since", "updated_at")
+                  "blocking_since", "updated_at", "process")
 
 
 @dataclass

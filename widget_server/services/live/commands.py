@@ -18,6 +18,8 @@ class Join:
     language: str | None = None
     resume: str | None = None
     channel: str = "widget"
+    # The serving process that holds the connection (its lease id; services/leases.py).
+    process: str | None = None
 
     @property
     def participant_id(self) -> str | None:
@@ -37,10 +39,14 @@ class Leave:
 
 @dataclass(frozen=True)
 class MarkAway:
-    """Not connected any more, however many connections were counted (a restart, a ghost)."""
+    """Not connected any more, however many connections were counted (a restart, a ghost).
+
+    With `process`: gone because that process died or stopped; a participant whose
+    connection another process holds by now (they came back through it) is left alone."""
 
     call_id: str
     participant_id: str
+    process: str | None = None
 
 
 @dataclass(frozen=True)

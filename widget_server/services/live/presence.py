@@ -42,7 +42,8 @@ def join(live: LiveCall, command: Join, policy: Policy) -> dict[str, Any]:
     if person is None:
         person, resume = _new_person(live, command, language, policy)
     person.row.update(given)
-    person.row.update(language=language, connections=person.row["connections"] + 1)
+    person.row.update(language=language, connections=person.row["connections"] + 1,
+                      process=command.process)
     live.append_event(person, new_event_id(), None, NOTICE_SERVED, person.row["channel"])
     live.set_presence(person, True)
     live.record_update("joined", person)
@@ -63,7 +64,7 @@ def _new_person(live: LiveCall, command: Join, language: str, policy: Policy
            "channel": command.channel if command.channel in CHANNELS else "widget",
            "resume_hash": digest(secret), "connections": 0, "present": False,
            "gate_ok": True, "blocking_since": None, "joined_at": live.now,
-           "updated_at": live.now}
+           "updated_at": live.now, "process": None}
     person = Person(row, {}, new=True)
     live.people[person.id] = person
     live.set_states(person, {p.key: initial_state(p.basis) for p in live.notice.purposes})
@@ -89,6 +90,7 @@ def leave(live: LiveCall, command: Leave) -> dict[str, Any]:
     person.row["connections"] -= 1
     person.changed = True
     if person.row["connections"] == 0:
+        person.row["process"] = None
         live.set_presence(person, False)
         live.record_update("left", person)
     return {}
@@ -98,7 +100,9 @@ def mark_away(live: LiveCall, command: MarkAway) -> dict[str, Any]:
     """Gone, however many connections were counted (after a restart, or a ghost found by the
     presence check)."""
     person = live.person(command.participant_id)
-    person.row["connections"] = 0
+    if command.process is not None and person.row["process"] != command.process:
+        return {}  # back through another process meanwhile: not gone
+    person.row.update(connections=0, process=None)
     person.changed = True
     if person.row["present"]:
         live.set_presence(person, False)
@@ -106,11 +110,16 @@ def mark_away(live: LiveCall, command: MarkAway) -> dict[str, Any]:
     return {}
 
 
-def present_in_open_calls(session: Session) -> list[tuple[str, str]]:
-    """(call id, participant id) of everyone counted present in an open call."""
-    return [(call_id, pid) for call_id, pid in session.execute(
-        select(Participant.call_id, Participant.id).join(Call, Call.id == Participant.call_id)
-        .where(Call.status == "open", Participant.present.is_(True)))]
+def present_in_open_calls(session: Session, process: str | None = None
+                          ) -> list[tuple[str, str]]:
+    """(call id, participant id) of everyone counted present in an open call; with
+    `process`, only those whose connection that process holds."""
+    query = (select(Participant.call_id, Participant.id)
+             .join(Call, Call.id == Participant.call_id)
+             .where(Call.status == "open", Participant.present.is_(True)))
+    if process is not None:
+        query = query.where(Participant.process == process)
+    return [(call_id, pid) for call_id, pid in session.execute(query)]
 
 
 def away_commands(session: Session) -> list[MarkAway]:
