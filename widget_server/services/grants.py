@@ -99,6 +99,14 @@ def authenticate(session: Session, token: str | None, role: str) -> GrantIdentit
     return GrantIdentity(grant.id, grant.call_id, grant.purpose, grant.role, grant.name)
 
 
+def still_valid(session: Session, grant_id: str) -> None:
+    """Unauthorized if the grant was revoked since its token was checked (a connection
+    admitted earlier asks again)."""
+    revoked = session.execute(select(Grant.revoked_at).where(Grant.id == grant_id)).first()
+    if revoked is None or revoked[0] is not None:
+        raise Unauthorized(REFUSAL)
+
+
 def revoked_among(session: Session, grant_ids: set[str]) -> set[str]:
     """Which of these grants are revoked (or gone): their connections are cut."""
     if not grant_ids:

@@ -10,29 +10,32 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from widget_server.domain.errors import NotFound, ValidationFailed
+from widget_server.domain.errors import NotFound, Unauthorized, ValidationFailed
 from widget_server.domain.gate import recording_allowed
 from widget_server.domain.ids import utcnow
 from widget_server.domain.models import Call, CallUpdate, Grant, Participant, PurposeState
 from widget_server.domain.notice import DATA_CATEGORIES
 from widget_server.domain.processing import Subject, plan_for
-from widget_server.services.grants import PROCESSOR, GrantIdentity
+from widget_server.services.grants import PROCESSOR, REFUSAL, GrantIdentity, still_valid
 from widget_server.services.live.notices import notice_of_call
 
 _FIELDS = sorted(DATA_CATEGORIES)
 
 
 def plan(session: Session, grant: GrantIdentity) -> dict[str, Any]:
-    """The plan of the grant's call and purpose now."""
+    """The plan of the grant's call and purpose now (Unauthorized once it is revoked)."""
     assert grant.purpose is not None  # processor grants always have one
+    still_valid(session, grant.id)
     return plans_of_call(session, grant.call_id, {grant.purpose})[grant.purpose]
 
 
-def processor_purposes(session: Session, call_id: str) -> set[str]:
-    """Purposes of the call that have a processor (a grant not revoked)."""
-    return {p for p in session.scalars(
-        select(Grant.purpose).where(Grant.call_id == call_id, Grant.role == PROCESSOR,
-                                    Grant.revoked_at.is_(None)).distinct()) if p}
+def active_processors(session: Session, call_id: str) -> list[tuple[str, str]]:
+    """(grant id, purpose) of the call's processors whose grants are not revoked."""
+    return [(gid, purpose) for gid, purpose in session.execute(
+        select(Grant.id, Grant.purpose).where(Grant.call_id == call_id,
+                                              Grant.role == PROCESSOR,
+                                              Grant.revoked_at.is_(None))
+        .order_by(Grant.id)) if purpose]
 
 
 def plans_of_call(session: Session, call_id: str, purposes: set[str]
@@ -72,8 +75,9 @@ def record_applied(session: Session, grant: GrantIdentity, seq: int) -> dict[str
     changes nothing (acknowledgements may cross). Commits once."""
     row = session.scalar(select(Grant).where(Grant.id == grant.id).with_for_update())
     current = session.scalar(select(Call.update_seq).where(Call.id == grant.call_id))
-    if row is None or current is None:
-        raise NotFound("No such grant.")
+    if row is None or current is None or row.revoked_at is not None:
+        session.rollback()
+        raise Unauthorized(REFUSAL)  # revoked since the connection was admitted
     if seq > current:
         raise ValidationFailed(f"There is no plan {seq} yet (the latest is {current}).",
                                fields={"seq": [f"At most {current}."]})

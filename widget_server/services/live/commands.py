@@ -18,6 +18,8 @@ class Join:
     language: str | None = None
     resume: str | None = None
     channel: str = "widget"
+    # The meeting platform's id of the participant (the snippet's data-participant-ref).
+    ref: str | None = None
 
     @property
     def participant_id(self) -> str | None:

@@ -32,8 +32,10 @@ class CallGrants(MethodView):
         the only one that carries the token. 409 `call_ended` for an ended call.
         """
         with db().session() as session:
-            return grants.create_grant(session, g.organisation_id, path_id(call_id, "call"),
+            made = grants.create_grant(session, g.organisation_id, path_id(call_id, "call"),
                                        **wanted)
+        _tell_hosts(made["call_id"])
+        return made
 
     @blp.doc(security=BEARER, responses=problem_responses(401, 404, 422))
     @no_query(blp)
@@ -59,4 +61,12 @@ class CallGrant(MethodView):
         hook = current_app.extensions.get("widget_grant_revoked")
         if hook is not None:
             hook(revoked["id"])
+        _tell_hosts(revoked["call_id"])
         return revoked
+
+
+def _tell_hosts(call_id: str) -> None:
+    """The dashboard's processors panel follows grants made and revoked."""
+    hook = current_app.extensions.get("widget_processors_changed")
+    if hook is not None:
+        hook(call_id)

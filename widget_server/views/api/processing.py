@@ -73,7 +73,7 @@ class Applied(MethodView):
         """Confirm that the processor follows plan `seq` now; hosts see it."""
         with db().session() as session:
             done = processing.record_applied(session, g.grant, wanted["seq"])
-        hook = current_app.extensions.get("widget_processor_applied")
+        hook = current_app.extensions.get("widget_processors_changed")
         if hook is not None:
             hook(g.grant.call_id)
         return done
