@@ -207,3 +207,45 @@ def test_a_call_without_processors_emits_nothing(app: Flask, call: dict[str, Any
     fn, args = tasks.pop()
     fn(*args)
     assert io.emitted == []
+
+
+def test_a_call_found_without_processors_costs_nothing_until_one_comes(
+        app: Flask, call: dict[str, Any]) -> None:
+    io = FakeIo()
+    tasks: list[tuple[Callable[..., None], tuple[Any, ...]]] = []
+    feed = PlanFeed(io, app.extensions["widget_db"],  # type: ignore[arg-type]
+                    start_task=lambda fn, *args: tasks.append((fn, args)))
+    feed.changed(call["id"])
+    fn, args = tasks.pop()
+    fn(*args)
+    for _ in range(20):  # busy call, no processor: no task, no read
+        feed.changed(call["id"])
+    assert tasks == [] and feed.computed == 1
+    grant = make_grant(app, call["id"])
+    feed.expect(call["id"])  # as a grant made (or a processor connected) on this process
+    feed.changed(call["id"])
+    fn, args = tasks.pop()
+    fn(*args)
+    assert [to for _, _, to in io.emitted] == [f"grant:{grant['id']}"]
+
+
+def test_catch_up_pushes_a_change_this_process_did_not_push(app: Flask, call: dict[str, Any]
+                                                            ) -> None:
+    """A grant made on another process: this one had the call as without processors."""
+    io = FakeIo()
+    tasks: list[tuple[Callable[..., None], tuple[Any, ...]]] = []
+    feed = PlanFeed(io, app.extensions["widget_db"],  # type: ignore[arg-type]
+                    start_task=lambda fn, *args: tasks.append((fn, args)))
+    feed.changed(call["id"])
+    tasks.pop()[0](call["id"])  # found without processors
+    grant = make_grant(app, call["id"])  # elsewhere: this feed is not told
+    join(participant(app, call), {"display_name": "A"})  # a change, pushed by nobody here
+    feed.changed(call["id"])
+    assert tasks == []
+    feed.catch_up({call["id"]})
+    fn, args = tasks.pop()
+    fn(*args)
+    [(event, plan, to)] = io.emitted
+    assert (event, to, len(plan["participants"])) == ("plan", f"grant:{grant['id']}", 1)
+    feed.catch_up({call["id"]})  # nothing new since: nothing pushed
+    assert tasks == []

@@ -9,11 +9,18 @@ loop on SQLite (as the committer writes, widget_server.offload), and emits each 
 rooms of that purpose's grants: one room per grant, so that revoking one closes its room on
 every process at once (through the message queue), the others untouched.
 
+Calls without processors cost nothing per commit: a push that finds none remembers it for
+NO_PROCESSORS_TTL seconds (forgotten at once when a grant is made or a processor connects on
+this process). A grant made on another process is caught up with by the processor
+namespace's sweep (`catch_up`: every call with processors connected here whose update seq is
+ahead of the last plan sent gets one), so no change stays unpushed for longer than that.
+
 Hosts hear of processors here too: `processors` (name, purpose, last plan applied, delay) to
 the call's host room after a grant is made, revoked or applied.
 """
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +32,8 @@ from widget_server.services import processing
 from widget_server.services.database import Database
 
 PROCESSOR_NAMESPACE = "/processor"
+NO_PROCESSORS_TTL = 1.0  # seconds a call found without processors is not looked at again
+MAX_REMEMBERED = 10_000  # calls remembered (without processors; last seq sent)
 
 
 def grant_room(grant_id: str) -> str:
@@ -39,6 +48,8 @@ class PlanFeed:
         self._start_task = start_task or io.start_background_task
         self._running: set[str] = set()  # calls with a push scheduled or running
         self._again: set[str] = set()  # calls changed while their push was running
+        self._without: dict[str, float] = {}  # call → until when it is known to have none
+        self.sent_seq: dict[str, int] = {}  # call → seq of the last plans pushed from here
         # Under eventlet this is a green lock (the entry point monkey-patches threading).
         self._lock = threading.Lock()
         self.computed = 0  # plan computations, for tests and metrics
@@ -46,6 +57,11 @@ class PlanFeed:
     def changed(self, call_id: str) -> None:
         """A change of the call was committed: its processors get a fresh plan shortly."""
         with self._lock:
+            until = self._without.get(call_id)
+            if until is not None:
+                if time.monotonic() < until:
+                    return
+                del self._without[call_id]
             if call_id in self._running:
                 self._again.add(call_id)
                 return
@@ -66,9 +82,35 @@ class PlanFeed:
                     self._running.discard(call_id)
                     return
 
+    def expect(self, call_id: str) -> None:
+        """The call may have processors now (a grant made, a processor connected)."""
+        with self._lock:
+            self._without.pop(call_id, None)
+
+    def catch_up(self, call_ids: set[str]) -> None:
+        """Push to these calls (with processors connected here) if a change was committed
+        since the last plans pushed from this process: one made on another process before
+        that process knew of the grant."""
+        if not call_ids:
+            return
+        seqs = self._run(processing.update_seqs, call_ids)
+        for call_id, seq in seqs.items():
+            if seq > self.sent_seq.get(call_id, -1):
+                self.expect(call_id)
+                self.changed(call_id)
+
     def _push_once(self, call_id: str) -> None:
         plans, grants = self._read(call_id)
         self.computed += 1
+        if not grants:
+            with self._lock:
+                if len(self._without) > MAX_REMEMBERED:
+                    self._without.clear()
+                self._without[call_id] = time.monotonic() + NO_PROCESSORS_TTL
+            return
+        if len(self.sent_seq) > MAX_REMEMBERED:
+            self.sent_seq.clear()
+        self.sent_seq[call_id] = next(iter(plans.values()))["seq"]
         for grant_id, purpose in grants:
             self.io.emit("plan", plans[purpose], to=grant_room(grant_id),
                          namespace=PROCESSOR_NAMESPACE)
@@ -77,6 +119,13 @@ class PlanFeed:
         if self.database.is_sqlite:
             return offload.run(self._compute, call_id)
         return self._compute(call_id)
+
+    def _run(self, work: Callable[..., Any], *args: Any) -> Any:
+        """A read session for `work`, off the event loop on SQLite."""
+        def read() -> Any:
+            with self.database.read_session() as session:
+                return work(session, *args)
+        return offload.run(read) if self.database.is_sqlite else read()
 
     def _compute(self, call_id: str) -> tuple[dict[str, dict[str, Any]], list[tuple[str, str]]]:
         """Runs off the event loop on SQLite: no logging or green locks in here."""
@@ -87,6 +136,12 @@ class PlanFeed:
             return processing.plans_of_call(session, call_id, {p for _, p in grants}), grants
 
     # hosts ------------------------------------------------------------------------------
+    def grants_changed(self, call_id: str) -> None:
+        """A grant was made, revoked or applied: hosts see the processors, and the call is
+        looked at on its next change."""
+        self.expect(call_id)
+        self.tell_hosts(call_id)
+
     def tell_hosts(self, call_id: str) -> None:
         """The call's processors, as they stand now, to its hosts."""
         try:
@@ -96,7 +151,4 @@ class PlanFeed:
             logs.failure("processors_push_failed", err, call=call_id)
 
     def processors(self, call_id: str) -> dict[str, Any]:
-        def read() -> dict[str, Any]:
-            with self.database.read_session() as session:
-                return {"call_id": call_id, "items": processing.processors(session, call_id)}
-        return offload.run(read) if self.database.is_sqlite else read()
+        return {"call_id": call_id, "items": self._run(processing.processors, call_id)}

@@ -38,6 +38,12 @@ def active_processors(session: Session, call_id: str) -> list[tuple[str, str]]:
         .order_by(Grant.id)) if purpose]
 
 
+def update_seqs(session: Session, call_ids: set[str]) -> dict[str, int]:
+    """The update seq of each of these calls (the seq of their plans now)."""
+    return {cid: seq for cid, seq in session.execute(
+        select(Call.id, Call.update_seq).where(Call.id.in_(call_ids)))}
+
+
 def plans_of_call(session: Session, call_id: str, purposes: set[str]
                   ) -> dict[str, dict[str, Any]]:
     """The plan of each of these purposes of the call, from one consistent read."""

@@ -58,7 +58,7 @@ def register_sockets(app: Flask, io: SocketIO) -> None:
     feed = HostFeed(io, app.config["HOST_BATCH_WINDOW"], after_publish=plans.changed)
     app.extensions["widget_feed"] = feed
     app.extensions["widget_grant_revoked"] = processors.revoked
-    app.extensions["widget_processors_changed"] = plans.tell_hosts
+    app.extensions["widget_processors_changed"] = plans.grants_changed
     committer = Committer(
         app.extensions["widget_db"], feed, io.start_background_task, io.sleep,
         timeout=float(app.config["COMMIT_TIMEOUT"]),

@@ -31,7 +31,9 @@ from widget_server.services.grants import GrantIdentity
 from widget_server.sockets.base import CallNamespace
 from widget_server.sockets.connections import Connection, TokenBucket
 
-SWEEP = 2.0  # seconds between checks of this process's processors for revoked grants
+# Seconds between looks at this process's processors: grants revoked elsewhere are cut, and
+# changes committed elsewhere before that process knew of the grant are caught up with.
+SWEEP = 1.0
 
 
 @dataclass
@@ -56,6 +58,7 @@ class ProcessorNamespace(CallNamespace):
     def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         grant = self._admit_grant(sid, auth)
         self.enter_room(sid, grant_room(grant.id))
+        self.plans.expect(grant.call_id)
         # After the CONNECT packet; in the room first, so no push can fall before this plan.
         self.server.start_background_task(self._send_plan, sid, grant)
         self._ensure_sweeping()
@@ -85,9 +88,12 @@ class ProcessorNamespace(CallNamespace):
             self.server.start_background_task(self._sweep)
 
     def _sweep(self) -> None:
-        """Cut connections whose grant another process revoked."""
-        while self.grants and not self.committer.stopped:
+        """Cut connections whose grant another process revoked; catch up with changes."""
+        while True:
             self.server.sleep(SWEEP)
+            if not self.grants or self.committer.stopped:
+                self._sweeping = False  # no yield between the check and this: no race
+                return
             ids = {g.id for g in self.grants.values()}
             try:
                 gone = self._read(lambda s, ids=ids: grants.revoked_among(s, ids))
@@ -95,7 +101,10 @@ class ProcessorNamespace(CallNamespace):
                 logs.failure("grant_sweep_failed", err)
                 continue
             self._cut({sid for sid, g in list(self.grants.items()) if g.id in gone})
-        self._sweeping = False
+            try:
+                self.plans.catch_up({g.call_id for g in self.grants.values()})
+            except Exception as err:
+                logs.failure("plan_catch_up_failed", err)
 
     def _cut(self, sids: set[str]) -> None:
         for sid in sids:
