@@ -46,7 +46,9 @@ def update_seqs(session: Session, call_ids: set[str]) -> dict[str, int]:
 
 def plans_of_call(session: Session, call_id: str, purposes: set[str]
                   ) -> dict[str, dict[str, Any]]:
-    """The plan of each of these purposes of the call, from one consistent read."""
+    """The plan of each of these purposes of the call, from one read. The seq is read first:
+    where each statement sees the latest commit (PostgreSQL's read committed) the states can
+    only be newer than the seq, never older, so a plan never claims a change it lacks."""
     call = session.execute(select(Call.update_seq, Call.status, Call.present_count,
                                   Call.blocking_count).where(Call.id == call_id)).first()
     if call is None:
