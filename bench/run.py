@@ -84,6 +84,15 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "S5": {"scenario": "S5", "client": "raw", "args": [],
            "figures": [("snapshot.median_ms", "S5 host roster, median ms", False),
                        ("snapshot.max_ms", "S5 host roster, max ms", False)]},
+    # A processor on /processor (a grant for `recording`) while 100 participants decide at
+    # 500/s, alternating granted/withdrawn: from a withdrawal's ack to the processor's plan.
+    "S6": {"scenario": "S6", "client": "raw", "args": [], "processor": "recording",
+           "figures": [("plan.withdrawal_to_plan_ms.p50", "S6 withdrawal ack→processor plan p50 ms",
+                        False),
+                       ("plan.withdrawal_to_plan_ms.p99", "S6 withdrawal ack→processor plan p99 ms",
+                        False),
+                       ("plan.withdrawal_to_plan_ms.max", "S6 withdrawal ack→processor plan max ms",
+                        False)]},
     # S1 on PostgreSQL: two product processes (Redis as message queue) behind nginx, beside
     # one process on its own. Both sides are the product; no reference runs. The processes
     # and nginx share CPU 0, as the single process does: the figure is the cost of the proxy
@@ -238,6 +247,12 @@ class Product:
         return {"id": call["id"], "widget": call["widget"]["token"],
                 "host": call["host"]["token"], "notice_hash": call["notice"]["content_hash"]}
 
+    def processor_token(self, call_id: str, purpose: str) -> str:
+        """A processing grant of the call for `purpose` (CONTRACT §D): its token."""
+        made = self.api("POST", f"/api/v1/calls/{call_id}/grants",
+                        {"purpose": purpose, "name": "Bench processor"})
+        return str(made["token"])
+
     def stored_decision_ids(self, call_id: str) -> list[str]:
         """The event_id of every decision in the call's ledger (not the joins' notice_served
         events), one per ledger row, oldest first."""
@@ -282,6 +297,10 @@ class Reference:
         # No notice hash: the loadgen reads it with the `notice` event, as the widget does.
         return {"id": f"ref-{self.calls}", "widget": f"ref-{self.calls}",
                 "host": f"ref-{self.calls}"}
+
+    @staticmethod
+    def processor_token(call_id: str, purpose: str) -> str:
+        return call_id  # on the reference, any token names its call, on /processor too
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -545,6 +564,9 @@ def run_side(name: str, spec: dict[str, Any], side: str, quick: bool, folder: Pa
         args = ["--scenario", spec["scenario"], "--client", spec["client"], *spec["args"],
                 *([] if quick else spec.get("full_args", []))]
         acked = folder / "acked.txt"
+        if spec.get("processor"):
+            args += ["--purpose", spec["processor"], "--processor-token",
+                     server.processor_token(call["id"], spec["processor"])]
         if spec.get("ledger"):
             args += ["--acked-file", str(acked)]
         result = loadgen(server.url, call, args, quick, folder, server.process.pid)

@@ -11,7 +11,7 @@ const path = require("node:path");
 const LOADGEN = path.join(__dirname, "loadgen", "loadgen.js");
 const SERVER = path.join(__dirname, "reference", "server.js");
 // Every scenario with the raw client, then S1 and S3 with socket.io-client (as a browser).
-const RUNS = [["S1", "raw"], ["S2", "raw"], ["S3", "raw"], ["S4", "raw"], ["S5", "raw"], ["S1", "sio"], ["S3", "sio"]];
+const RUNS = [["S1", "raw"], ["S2", "raw"], ["S3", "raw"], ["S4", "raw"], ["S5", "raw"], ["S6", "raw"], ["S1", "sio"], ["S3", "sio"]];
 
 function startServer() {
   return new Promise((resolve, reject) => {
@@ -32,7 +32,7 @@ function runScenario(port, pid, scenario, client) {
   const token = `smoke-${scenario}-${client}-${Date.now()}`; // a fresh call per scenario
   const out = execFileSync(process.execPath, [
     LOADGEN, "--url", `http://127.0.0.1:${port}`, "--scenario", scenario, "--quick", "--client", client,
-    "--widget-token", token, "--host-token", token, "--server-pid", String(pid),
+    "--widget-token", token, "--host-token", token, "--processor-token", token, "--server-pid", String(pid),
   ], { timeout: 120000, stdio: ["ignore", "pipe", "ignore"] }).toString();
   const lines = out.trim().split("\n");
   return JSON.parse(lines[lines.length - 1]);

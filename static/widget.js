@@ -9,6 +9,9 @@
  * secret; the server needs it to answer with the organisation's frame-ancestors policy); the widget
  * token goes in the fragment, which browsers never send to a server.
  *
+ * Optional: data-participant-ref="…" (at most 128 characters) names the participant as the meeting
+ * platform knows them; the client's processing pipelines see it next to the participant's id.
+ *
  * Optional: data-target="#css-selector" puts the widget inside that element instead of after the
  * script. The page hears about the participant's choices through a "consent-widget:state" event,
  * dispatched on the script element (it bubbles to the document):
@@ -26,6 +29,10 @@
   var script = current;
 
   var token = script.getAttribute("data-widget-token");
+  // The participant's id in the meeting platform, so a processing pipeline can tell speakers
+  // apart (at most 128 characters; the server refuses longer). Not a secret, but it names a
+  // person there, so it travels in the fragment like the token, never in a query string.
+  var ref = script.getAttribute("data-participant-ref");
   var callId = script.getAttribute("data-call") || callFromToken(token);
   if (!token || !callId) {
     console.error("consent widget: the script tag needs data-widget-token and data-call.");
@@ -41,7 +48,8 @@
   // The page's own origin (not a secret) lets the server name it alone in frame-ancestors,
   // rather than every origin the organisation embeds on.
   frame.src = serverBase + "/widget/" + encodeURIComponent(callId) +
-    "?parent=" + encodeURIComponent(window.location.origin) + "#token=" + encodeURIComponent(token);
+    "?parent=" + encodeURIComponent(window.location.origin) + "#token=" + encodeURIComponent(token) +
+    (ref ? "&ref=" + encodeURIComponent(ref) : "");
   frame.title = "Consent"; // replaced by the widget's own, translated title once it has loaded
   // The widget learns this page's origin from the handshake below; "origin" also gives it a hint
   // in browsers without location.ancestorOrigins, and never leaks this page's path.

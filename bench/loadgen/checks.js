@@ -28,6 +28,14 @@ const CHECKS = {
     "every participant acknowledged": (r) => r.burst.acked === r.burst.participants,
     "the host converged": (r) => r.burst.host_converged === true,
   },
+  S6: {
+    "withdrawals measured": (r) => r.plan.withdrawals_measured > 0 && r.plan.withdrawal_to_plan_ms.n > 0,
+    "every withdrawal reached the processor": (r) => r.plan.never_reached === 0,
+    "no plan contradicts the decisions": (r) => r.plan.wrong_plans === 0,
+    "plans in order": (r) => r.plan.plans_out_of_order === 0,
+    "no refused decision": (r) => r.plan.errors === 0,
+    "no decision left unacknowledged": (r) => r.plan.unacked === 0,
+  },
   S5: {
     "every roster complete": (r) => r.snapshot.roster_participants.length === r.snapshot.repeats &&
       r.snapshot.roster_participants.every((n) => n === r.snapshot.joined),

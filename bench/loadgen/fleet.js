@@ -270,6 +270,7 @@ async function openHosts(opts, k) {
 }
 
 module.exports = {
+  makeSocket,
   sleep,
   within,
   waitUntil,

@@ -19,10 +19,11 @@ const SCENARIOS = {
   S3: require("./scenarios/memory"),
   S4: require("./scenarios/burst"),
   S5: require("./scenarios/snapshot"),
+  S6: require("./scenarios/plan"),
 };
 
 function publicParams(opts) {
-  const { widgetToken, hostToken, ...rest } = opts; // tokens stay out of result files
+  const { widgetToken, hostToken, processorToken, ...rest } = opts; // tokens stay out of result files
   return rest;
 }
 

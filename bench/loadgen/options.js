@@ -1,7 +1,7 @@
 "use strict";
 // Command line of the load generator: parsing, per-scenario defaults and --quick sizes.
 
-const USAGE = `usage: node loadgen.js --url http://127.0.0.1:PORT --scenario S1|S2|S3|S4|S5
+const USAGE = `usage: node loadgen.js --url http://127.0.0.1:PORT --scenario S1|S2|S3|S4|S5|S6
          --widget-token T --host-token H [options] [--json out.json]
 
 common:   --client raw|sio (raw)  --transports polling,websocket|websocket (sio only: as a
@@ -16,7 +16,9 @@ S1:       --participants N (100)  --hosts K (1)  --warmup S (2)  --duration S (1
 S2:       --connected N (5000)  --rate R (1000)  --warmup S (2)  --duration S (20)
 S3:       --connected N (10000)  --hold S (30)  --probe N (100)
 S4:       --participants N (2000)  (--inflight defaults to all of them)  --acked-file PATH
-S5:       --connected N (5000)  --repeats N (5)`;
+S5:       --connected N (5000)  --repeats N (5)
+S6:       --processor-token P (a grant token for --purpose)  --participants N (100)
+          --rate R (500)  --warmup S (2)  --duration S (10)`;
 
 // Full-size defaults, then the --quick sizes (seconds-long, for CI).
 const DEFAULTS = {
@@ -25,6 +27,7 @@ const DEFAULTS = {
   S3: { connected: 10000, hold: 30, probe: 100, inflight: 200 },
   S4: { participants: 2000, inflight: null },
   S5: { connected: 5000, repeats: 5, inflight: 200 },
+  S6: { participants: 100, rate: 500, warmup: 2, duration: 10, inflight: 200 },
 };
 const QUICK = {
   S1: { participants: 20, warmup: 0.5, duration: 1 },
@@ -32,9 +35,10 @@ const QUICK = {
   S3: { connected: 200, hold: 2, probe: 20 },
   S4: { participants: 200 },
   S5: { connected: 200, repeats: 5 },
+  S6: { participants: 20, rate: 100, warmup: 0.5, duration: 2 },
 };
 // Generous overall bound per scenario (seconds beyond its planned duration).
-const SLACK_S = { S1: 120, S2: 240, S3: 300, S4: 240, S5: 300 };
+const SLACK_S = { S1: 120, S2: 240, S3: 300, S4: 240, S5: 300, S6: 120 };
 
 const COMMON = {
   client: "raw",
@@ -56,7 +60,7 @@ const NUMERIC = new Set([
 ]);
 const STRINGS = new Set([
   "url", "scenario", "widgetToken", "hostToken", "json", "ackedFile", "client", "path", "purpose",
-  "language", "fields", "transports", "deflate", "noticeHash",
+  "language", "fields", "transports", "deflate", "noticeHash", "processorToken",
 ]);
 
 const camel = (flag) => flag.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
@@ -92,7 +96,7 @@ function parseArgs(argv) {
 function resolveOptions(argv) {
   const given = parseArgs(argv);
   const scenario = String(given.scenario || "").toUpperCase();
-  if (!DEFAULTS[scenario]) throw new UsageError("--scenario must be one of S1 S2 S3 S4 S5");
+  if (!DEFAULTS[scenario]) throw new UsageError("--scenario must be one of S1 S2 S3 S4 S5 S6");
   for (const required of ["url", "widgetToken"]) {
     if (!given[required]) throw new UsageError(`--${required.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())} is required`);
   }
@@ -134,6 +138,7 @@ function plannedSeconds(o) {
   switch (o.scenario) {
     case "S1":
     case "S2":
+    case "S6":
       return o.warmup + o.duration + o.drain;
     case "S3":
       return o.hold + o.drain;

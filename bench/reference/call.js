@@ -124,6 +124,29 @@ class Call {
     return { recording_allowed: this.blocking === 0, blocking: this.blocking };
   }
 
+  // The live plan of one purpose (CONTRACT §D): who may be processed now. The bench's
+  // purposes need no data, so no participant has `fields` beyond an empty object.
+  plan(purpose) {
+    const participants = [];
+    let anyone = false;
+    for (const p of this.participants.values()) {
+      const state = p.state[purpose] === undefined ? null : p.state[purpose];
+      const allowed = state === "granted";
+      anyone = anyone || allowed;
+      const entry = { id: p.id, ref: null, state, present: p.present, allowed };
+      if (allowed) entry.fields = {};
+      participants.push(entry);
+    }
+    const gating = GATING_PURPOSES.has(purpose);
+    return {
+      seq: this.seq,
+      call_id: this.id,
+      purpose,
+      allowed: gating ? this.present > 0 && this.blocking === 0 : anyone,
+      participants,
+    };
+  }
+
   // --- internals ----------------------------------------------------------------------
 
   _update(kind, participant) {

@@ -1,6 +1,6 @@
 "use strict";
 // Reference server for the benchmark: the product's real-time protocol (Socket.IO v5,
-// namespaces /participant and /host, same events and payload shapes) on Node's socket.io,
+// namespaces /participant, /host and /processor, same events and payload shapes) on Node's socket.io,
 // with all state in memory and no database. It bounds what the transport alone can do on
 // this machine, so the product's figures can be read against it in the same run.
 //
@@ -75,6 +75,10 @@ function hostsRoom(call) {
   return "hosts:" + call.id;
 }
 
+function processorsRoom(call) {
+  return "processors:" + call.id;
+}
+
 function replyTo(ack) {
   return typeof ack === "function" ? ack : () => {};
 }
@@ -88,6 +92,19 @@ function serve(port) {
   const io = new Server(httpServer, { serveClient: false, cors: { origin: true } });
   const hosts = io.of("/host");
   const participants = io.of("/participant");
+  const processors = io.of("/processor");
+
+  // After a change, the call's processors get a fresh plan: one per call per turn of the
+  // event loop however many changes it held (as the product coalesces per burst).
+  const planDue = new Set();
+  const changed = (call) => {
+    if (planDue.has(call) || processors.adapter.rooms.get(processorsRoom(call)) === undefined) return;
+    planDue.add(call);
+    setImmediate(() => {
+      planDue.delete(call);
+      processors.to(processorsRoom(call)).emit("plan", call.plan("recording"));
+    });
+  };
 
   participants.use(tokenAuth);
   participants.on("connection", (socket) => {
@@ -106,7 +123,10 @@ function serve(port) {
       if (!participant) {
         const joined = call.join(typeof resume === "string" ? resume : undefined);
         participant = socket.data.participant = joined.participant;
-        if (joined.update) hosts.to(hostsRoom(call)).emit("update", joined.update);
+        if (joined.update) {
+          hosts.to(hostsRoom(call)).emit("update", joined.update);
+          changed(call);
+        }
       }
       return reply({
         ok: true,
@@ -124,14 +144,20 @@ function serve(port) {
       }
       const body = payload && typeof payload === "object" ? payload : {};
       const result = call.decide(participant, body.event_id, body.choices);
-      if (result.update) hosts.to(hostsRoom(call)).emit("update", result.update);
+      if (result.update) {
+        hosts.to(hostsRoom(call)).emit("update", result.update);
+        changed(call);
+      }
       reply(result.ack);
     });
 
     socket.on("disconnect", () => {
       if (!socket.data.participant) return;
       const update = call.leave(socket.data.participant);
-      if (update) hosts.to(hostsRoom(call)).emit("update", update);
+      if (update) {
+        hosts.to(hostsRoom(call)).emit("update", update);
+        changed(call);
+      }
     });
   });
 
@@ -142,6 +168,21 @@ function serve(port) {
     socket.emit("roster", call.roster());
     // The reference keeps no update log, so a resync always answers with a fresh roster.
     socket.on("resync", (_payload, ack) => replyTo(ack)({ ok: true, roster: call.roster() }));
+  });
+
+  // A processor: its token names the call (as above); the plan of `recording` on connect,
+  // then after every change; `applied` is acknowledged.
+  processors.use(tokenAuth);
+  processors.on("connection", (socket) => {
+    const call = socket.data.call;
+    socket.join(processorsRoom(call));
+    socket.emit("plan", call.plan("recording"));
+    socket.on("applied", (payload, ack) => {
+      const seq = payload && payload.seq;
+      replyTo(ack)(Number.isInteger(seq) && seq >= 0 && seq <= call.seq
+        ? { ok: true, processor: { last_applied_seq: seq } }
+        : validationFailed("seq", "the seq of a plan received"));
+    });
   });
 
   httpServer.listen(port, HOST, BACKLOG, () => {

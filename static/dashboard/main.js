@@ -13,6 +13,7 @@ import * as i18n from "../i18n.js";
 import { io } from "../vendor/socket.io.esm.min.js";
 import { applyRoster, applyUpdates, createModel } from "./model.js";
 import { createOverview } from "./overview.js";
+import { createProcessors } from "./processors.js";
 import { createTable } from "./table.js";
 
 const { t, tp } = i18n;
@@ -49,6 +50,14 @@ const overview = createOverview({
   left: $("left-count"), purposeStats: $("purpose-stats"),
 }, say);
 
+const processors = createProcessors(
+  { section: $("processors"), body: $("processors-body"), count: $("processors-count") },
+  (key) => {
+    const column = model.call && (model.call.purposes || []).find((/** @type {any} */ p) => p.key === key);
+    return column && column.title ? column.title : key;
+  },
+);
+
 /** @type {import("./model.js").Filter} */
 const filter = { text: "", show: "all" };
 let haveRoster = false;
@@ -78,6 +87,7 @@ function flush() {
   ui.main.setAttribute("aria-busy", "false");
   ui.title.textContent = (model.call && model.call.title) || t("host.untitled");
   renderNotice();
+  processors.follow(model.seq);
   if (pending.rebuild) table.rebuild(model, filter);
   else if (pending.dirty.size) table.refresh(model, pending.dirty, filter);
   if (model.ended && !pending.rebuild) table.refresh(model, model.people.keys(), filter); // nobody blocks now
@@ -266,6 +276,7 @@ function connect() {
     drainWaiting();
   });
   s.on("update", (payload) => receive(Array.isArray(payload) ? payload : [payload]));
+  s.on("processors", (payload) => processors.take(payload));
   s.on("feed", (/** @type {{live?: boolean}} */ feed) => {
     if (!feed || typeof feed.live !== "boolean") return;
     setStale(!feed.live);

@@ -29,7 +29,10 @@ const banner = /** @type {HTMLElement} */ (document.getElementById("banner"));
 const say = announcer(/** @type {HTMLElement} */ (document.getElementById("live")));
 document.getElementById("boot-failed")?.remove(); // the scripts loaded: no "could not load" notice
 
-const token = new URLSearchParams(location.hash.slice(1)).get("token");
+const fragment = new URLSearchParams(location.hash.slice(1));
+const token = fragment.get("token");
+// The meeting platform's id of this participant (data-participant-ref), sent with the join.
+const participantRef = fragment.get("ref");
 const pathMatch = location.pathname.match(/^(.*?)\/widget(?:\/([^/]+))?\/?$/);
 const basePath = pathMatch ? pathMatch[1] : "";
 const callId = pathMatch && pathMatch[2] ? decodeURIComponent(pathMatch[2]) : null;
@@ -225,6 +228,7 @@ async function join() {
   try {
     ack = await connection.request("join", {
       fields, language: state.notice.language, seen: { notice_hash: state.notice.content_hash },
+      ...(participantRef ? { ref: participantRef } : {}),
     });
   } catch {
     if (connection.connected) connection.reopen();

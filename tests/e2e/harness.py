@@ -184,12 +184,16 @@ class Participant:
                                                   timeout=timeout)
         return answer
 
-    def join(self, fields: dict[str, Any] | None = None, language: str = "en") -> dict[str, Any]:
+    def join(self, fields: dict[str, Any] | None = None, language: str = "en",
+             ref: str | None = None) -> dict[str, Any]:
         """As the widget joins: the notice first, then the join saying which one was shown."""
         shown = self.call("notice", {"language": language})
         assert shown["ok"], shown
-        answer = self.call("join", {"fields": fields or {}, "language": language,
-                                    "seen": {"notice_hash": shown["notice"]["content_hash"]}})
+        body = {"fields": fields or {}, "language": language,
+                "seen": {"notice_hash": shown["notice"]["content_hash"]}}
+        if ref is not None:
+            body["ref"] = ref
+        answer = self.call("join", body)
         assert answer["ok"], answer
         self.id, self.resume = answer["participant"]["id"], answer["participant"]["resume"]
         return answer
@@ -251,6 +255,48 @@ class Host:
                 return
             time.sleep(0.01)
         raise AssertionError("timed out waiting for the host to see it")
+
+    def close(self) -> None:
+        self.client.disconnect()
+
+
+class Processor:
+    """A processing pipeline on /processor: records every plan pushed, with its arrival time."""
+
+    def __init__(self, url: str, token: str, **auth: Any) -> None:
+        self.client = socketio.Client(reconnection=False)
+        self.plans: list[dict[str, Any]] = []
+        self.arrivals: list[float] = []
+        self.revoked = False
+        self.client.on("plan", self._on_plan, namespace="/processor")
+        self.client.on("revoked", self._on_revoked, namespace="/processor")
+        self.client.connect(url, namespaces=["/processor"], auth={"token": token, **auth},
+                            transports=["websocket"], wait_timeout=10)
+        self.wait_for(lambda: bool(self.plans))
+
+    def _on_plan(self, plan: dict[str, Any]) -> None:
+        self.plans.append(plan)
+        self.arrivals.append(time.monotonic())
+
+    def _on_revoked(self, data: Any = None) -> None:
+        self.revoked = True
+
+    @property
+    def plan(self) -> dict[str, Any]:
+        return self.plans[-1]
+
+    def applied(self, seq: int) -> dict[str, Any]:
+        answer: dict[str, Any] = self.client.call("applied", {"seq": seq},
+                                                  namespace="/processor", timeout=10)
+        return answer
+
+    def wait_for(self, condition: Any, timeout: float = 10) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return
+            time.sleep(0.01)
+        raise AssertionError("timed out waiting for the processor to see it")
 
     def close(self) -> None:
         self.client.disconnect()

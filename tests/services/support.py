@@ -108,14 +108,16 @@ class World:
 
     # participants ----------------------------------------------------------------------
     def join(self, call_id: str, fields: Any = None, language: str | None = None,
-             resume: str | None = None, channel: str = "widget", seen: Any = None
-             ) -> dict[str, Any]:
+             resume: str | None = None, channel: str = "widget", seen: Any = None,
+             ref: Any = None) -> dict[str, Any]:
         """As the widget joins: the payload checked at the edge, then the live write path.
         `seen` defaults to the call's current notice hash (what the widget was shown)."""
         with self.db.session() as s:
             if seen is None:
                 seen = {"notice_hash": notice_of_call(s, call_id).content_hash}
             data = {"fields": fields, "language": language, "seen": seen}
+            if ref is not None:
+                data["ref"] = ref
             return self.run(s, payloads.join_command(call_id, resume, data, channel))
 
     def leave(self, call_id: str, participant_id: str) -> dict[str, Any] | None:

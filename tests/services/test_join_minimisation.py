@@ -190,7 +190,11 @@ def test_no_request_metadata_has_a_place_to_be_stored(world: World) -> None:
     assert columns == {
         "participant": {"id", "call_id", "number", "display_name", "email", "phone",
                         "language", "channel", "resume_hash", "connections", "present",
-                        "gate_ok", "blocking_since", "joined_at", "updated_at"},
+                        "gate_ok", "blocking_since", "joined_at", "updated_at",
+                        # the meeting platform's id, given by the meeting page (CONTRACT §D)
+                        "ref",
+                        # the serving process holding the connection (its lease; no client data)
+                        "process"},
         "decision_event": {"id", "call_id", "seq", "event_id", "participant_id", "purpose",
                            "state", "notice_version", "notice_hash", "language", "channel",
                            "recorded_at", "prev_hash", "hash"},

@@ -31,7 +31,8 @@ DAY = timedelta(days=1)
 SECOND = timedelta(seconds=1)
 TITLE = "Seminar with Zebulon Quincewhistle"  # a title naming a person
 EXTERNAL_REF = "zq-private-meeting-4242"
-CANARIES = (CANARY_NAME, CANARY_EMAIL, TITLE, EXTERNAL_REF)
+PARTICIPANT_REF = "meet-user-zq-7781"  # the meeting platform's id of Ada (data-participant-ref)
+CANARIES = (CANARY_NAME, CANARY_EMAIL, TITLE, EXTERNAL_REF, PARTICIPANT_REF)
 PROOF_DAYS = 1095  # the default proof_retention_days
 LONGEST = 365  # the lecture notice's longest retention (attendance)
 PER_CALL = (DecisionEvent, Receipt, Checkpoint, CallUpdate, Participant, StateCount)
@@ -44,7 +45,8 @@ def lecture_with_canaries(world: World, lecture: Lecture) -> tuple[str, str]:
         call_id = calls.open_call(s, lecture.org_id, SECRET, title=TITLE,
                                   notice_id=lecture.notice["id"],
                                   external_ref=EXTERNAL_REF)["id"]
-    ada = world.join(call_id, {"display_name": CANARY_NAME})["participant"]["id"]
+    ada = world.join(call_id, {"display_name": CANARY_NAME},
+                     ref=PARTICIPANT_REF)["participant"]["id"]
     world.decide(call_id, ada, {"recording": "granted", "notes_email": "granted"},
                  fields={"email": CANARY_EMAIL})
     world.decide(call_id, ada, {"recording": "withdrawn"})

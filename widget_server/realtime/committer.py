@@ -100,6 +100,11 @@ class Committer:
         if self._started:
             self._queue.put(_Pending(live.EndCall("")))  # wakes the loop to see the flag
 
+    @property
+    def stopped(self) -> bool:
+        """The app was torn down: background loops of the edges end too."""
+        return self._stopped
+
     def _ensure_running(self) -> None:
         with self._lock:
             if not self._started:

@@ -99,6 +99,9 @@ class ParticipantRef(StrictSchema):
     language = fields.String(required=True)
     channel = fields.String(required=True, metadata={"enum": JOIN_CHANNELS})
     joined_at = fields.AwareDateTime(required=True)
+    ref = fields.String(allow_none=True, metadata={
+        "description": "The meeting platform's id of the participant (data-participant-ref), "
+                       "shown to the client's processing pipelines; blanked at sealing."})
 
 
 class CallRef(StrictSchema):

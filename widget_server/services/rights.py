@@ -59,7 +59,8 @@ def overview(session: Session, ring: KeyRing, who: Identity, public_base: str
     until = decisions_until(call.ended_at, notice.purposes)
     return {
         "participant": {"id": person.id, "number": person.number, "language": person.language,
-                        "channel": person.channel, "joined_at": person.joined_at},
+                        "channel": person.channel, "joined_at": person.joined_at,
+                        "ref": person.ref},
         "call": {"id": call.id, "title": call.title, "status": call.status,
                  "ended_at": call.ended_at},
         "notice": notice.render(language),

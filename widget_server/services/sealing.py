@@ -69,7 +69,7 @@ def seal(session: Session, now: datetime | None = None) -> int:
         if now < seal_due(call.ended_at, content):
             continue
         session.execute(update(Participant).where(Participant.call_id == call.id)
-                        .values(dict.fromkeys(sorted(DATA_CATEGORIES))))
+                        .values({**dict.fromkeys(sorted(DATA_CATEGORIES)), "ref": None}))
         # Host updates are for the live dashboard and its catch-up; a sealed call has neither.
         session.execute(delete(CallUpdate).where(CallUpdate.call_id == call.id))
         call.title, call.external_ref = "", None

@@ -10,6 +10,7 @@ from widget_server import logs
 from widget_server.realtime import HostFeed
 from widget_server.realtime.committer import Committer
 from widget_server.realtime.feed import HOST_NAMESPACE, PARTICIPANT_NAMESPACE
+from widget_server.realtime.plans import PROCESSOR_NAMESPACE, PlanFeed
 from widget_server.realtime.queue import manager_for
 from widget_server.services import live
 from widget_server.services.mail import Mailer
@@ -22,6 +23,7 @@ from widget_server.sockets.mail_budget import ManageLinkBudget
 from widget_server.sockets.origins import EmbedOrigins
 from widget_server.sockets.participant import ParticipantNamespace
 from widget_server.sockets.presence import PresenceCheck
+from widget_server.sockets.processor import ProcessorNamespace
 
 
 def register_sockets(app: Flask, io: SocketIO) -> None:
@@ -50,8 +52,15 @@ def register_sockets(app: Flask, io: SocketIO) -> None:
     participants = ParticipantNamespace(PARTICIPANT_NAMESPACE, app)
     io.server.register_namespace(participants)
     io.server.register_namespace(HostNamespace(HOST_NAMESPACE, app))
-    feed = HostFeed(io, app.config["HOST_BATCH_WINDOW"])
+    processors = ProcessorNamespace(PROCESSOR_NAMESPACE, app)
+    io.server.register_namespace(processors)
+    plans = PlanFeed(io, app.extensions["widget_db"])
+    app.extensions["widget_plans"] = plans
+    # Every commit hosts hear of (committer and REST alike) gives processors a fresh plan.
+    feed = HostFeed(io, app.config["HOST_BATCH_WINDOW"], after_publish=plans.changed)
     app.extensions["widget_feed"] = feed
+    app.extensions["widget_grant_revoked"] = processors.revoked
+    app.extensions["widget_processors_changed"] = plans.grants_changed
     committer = Committer(
         app.extensions["widget_db"], feed, io.start_background_task, io.sleep,
         timeout=float(app.config["COMMIT_TIMEOUT"]),

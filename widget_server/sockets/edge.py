@@ -13,6 +13,9 @@ from flask_socketio import SocketIO
 
 from widget_server import logs
 
+DEFAULT_REFUSAL = ("Connect to /participant, /host or /processor; the default namespace "
+                   "serves nothing.")
+
 
 def harden(io: SocketIO) -> None:
     server: socketio.Server = io.server
@@ -38,9 +41,7 @@ def harden(io: SocketIO) -> None:
     def refuse_default(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         logs.limited("connect_refused", namespace="/", code="unknown_namespace")
         raise socketio.exceptions.ConnectionRefusedError(
-            "Connect to /participant or /host; the default namespace serves nothing.",
-            {"code": "unknown_namespace",
-             "message": "Connect to /participant or /host; the default namespace serves nothing."})
+            DEFAULT_REFUSAL, {"code": "unknown_namespace", "message": DEFAULT_REFUSAL})
 
     server.on("connect", refuse_default, namespace="/")
 

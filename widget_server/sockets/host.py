@@ -30,6 +30,8 @@ class HostNamespace(CallNamespace):
         with self.database.read_session() as session:
             snapshot = roster.roster(session, call_id)
         self.emit("roster", snapshot, to=sid)
+        # The call's processors and the plan each last applied (the dashboard's panel).
+        self.emit("processors", self.app.extensions["widget_plans"].processors(call_id), to=sid)
 
     def _resync(self, connection: Connection, data: dict[str, Any]) -> dict[str, Any]:
         since = data.get("since")

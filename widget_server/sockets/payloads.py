@@ -19,6 +19,7 @@ MAX_LANGUAGE = 35  # a BCP 47 tag
 MAX_HASH = 80
 MAX_RESUME = 200
 MAX_ENTRIES = 64
+MAX_REF = 128  # the snippet's data-participant-ref (CONTRACT §D)
 
 
 def join_command(call_id: str, resume: Any, data: dict[str, Any], channel: str = "widget"
@@ -26,6 +27,7 @@ def join_command(call_id: str, resume: Any, data: dict[str, Any], channel: str =
     seen_hash = _seen_hash(data.get("seen"), required=True)
     assert seen_hash is not None
     language = data.get("language")
+    ref = data.get("ref")
     return live.Join(
         call_id=call_id,
         seen_hash=seen_hash,
@@ -33,7 +35,24 @@ def join_command(call_id: str, resume: Any, data: dict[str, Any], channel: str =
         language=None if language is None else storable(language, "language", MAX_LANGUAGE),
         # A resume secret that cannot be genuine starts a new participant, as a stale one does.
         resume=resume if is_storable(resume, MAX_RESUME) else None,
-        channel=channel)
+        channel=channel,
+        ref=None if ref is None else participant_ref(ref))
+
+
+def participant_ref(value: Any) -> str:
+    """The meeting platform's id of the participant: text of at most 128 characters, no
+    control characters (it is shown to processing pipelines next to the participant's id)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationFailed("ref must be the meeting platform's id of the participant "
+                               "(data-participant-ref): non-blank text.",
+                               fields={"ref": ["Non-blank text."]})
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValidationFailed("ref must not contain control characters.",
+                               fields={"ref": ["No control characters."]})
+    if len(value) > MAX_REF:
+        raise ValidationFailed(f"ref is longer than {MAX_REF} characters.",
+                               fields={"ref": [f"At most {MAX_REF} characters."]})
+    return storable(value, "ref", MAX_REF)
 
 
 def decide_command(call_id: str, participant_id: str, data: dict[str, Any],

@@ -39,8 +39,8 @@ CALLS, PEOPLE, STATES = table(Call), table(Participant), table(PurposeState)
 EVENTS, RECEIPTS, UPDATES, COUNTS = (table(DecisionEvent), table(Receipt), table(CallUpdate),
                                      table(StateCount))
 # Participant columns a batch may change, written back in one executemany.
-PERSON_COLUMNS = (*sorted(DATA_CATEGORIES), "language", "connections", "present", "gate_ok",
-                  "blocking_since", "updated_at", "process")
+PERSON_COLUMNS = (*sorted(DATA_CATEGORIES), "ref", "language", "connections", "present",
+                  "gate_ok", "blocking_since", "updated_at", "process")
 
 
 @dataclass

@@ -20,6 +20,8 @@ class Join:
     channel: str = "widget"
     # The serving process that holds the connection (its lease id; services/leases.py).
     process: str | None = None
+    # The meeting platform's id of the participant (the snippet's data-participant-ref).
+    ref: str | None = None
 
     @property
     def participant_id(self) -> str | None:

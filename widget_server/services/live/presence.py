@@ -44,6 +44,8 @@ def join(live: LiveCall, command: Join, policy: Policy) -> dict[str, Any]:
     person.row.update(given)
     person.row.update(language=language, connections=person.row["connections"] + 1,
                       process=command.process)
+    if command.ref is not None:  # a rejoin from another seat of the meeting may rename it
+        person.row["ref"] = command.ref
     live.append_event(person, new_event_id(), None, NOTICE_SERVED, person.row["channel"])
     live.set_presence(person, True)
     live.record_update("joined", person)
@@ -60,7 +62,7 @@ def _new_person(live: LiveCall, command: Join, language: str, policy: Policy
     call["participant_count"] += 1
     secret = new_secret()
     row = {"id": new_id("p"), "call_id": live.id, "number": call["participant_count"],
-           **dict.fromkeys(DATA_CATEGORIES), "language": language,
+           **dict.fromkeys(DATA_CATEGORIES), "ref": None, "language": language,
            "channel": command.channel if command.channel in CHANNELS else "widget",
            "resume_hash": digest(secret), "connections": 0, "present": False,
            "gate_ok": True, "blocking_since": None, "joined_at": live.now,
