@@ -122,6 +122,21 @@ class WrongRole(Unauthorized):
     code = "wrong_role"
 
 
+class ForbiddenCall(WrongCall):
+    """A genuine token used for another call than its own."""
+
+    status = 403
+    title = "Forbidden"
+
+
+class WrongPurpose(Unauthorized):
+    """A processing grant is for one purpose; asking for another's plan is refused."""
+
+    code = "wrong_purpose"
+    status = 403
+    title = "Forbidden"
+
+
 class ForeignOrigin(Unauthorized):
     code = "origin_not_allowed"
     status = 403

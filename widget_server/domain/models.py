@@ -130,6 +130,9 @@ class Participant(Base):
     phone: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(10))
+    # The participant's id in the meeting platform (the snippet's data-participant-ref), so
+    # that a processing pipeline can tell speakers apart; an identifier, blanked at sealing.
+    ref: Mapped[str | None] = mapped_column(String(128))
     resume_hash: Mapped[str] = mapped_column(String(80))
     connections: Mapped[int] = mapped_column(default=0)
     present: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -229,6 +232,28 @@ class CallUpdate(Base):
     participant_id: Mapped[str | None] = mapped_column(String(40))
     snapshot: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+
+
+class Grant(Base):
+    """A token the client's systems act with, for one call (CONTRACT §D, §E): a processor (a
+    recording bot, a transcriber…) for one purpose, or the call's phone bridge (telephony,
+    no purpose). Only a digest of its secret is kept; revoking keeps the row (the dashboard
+    and the proof of what each processor applied)."""
+
+    __tablename__ = "processing_grant"  # "grant" is an SQL keyword
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("call.id"), index=True)
+    role: Mapped[str] = mapped_column(String(12))  # processor | telephony
+    purpose: Mapped[str | None] = mapped_column(String(64))  # None for telephony
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    # The last plan the processor confirmed it follows, when, and how long after the change
+    # that made that plan (its host update's created_at).
+    last_applied_seq: Mapped[int | None]
+    applied_at: Mapped[datetime | None]
+    applied_delay_ms: Mapped[int | None]
 
 
 def table(model: type[Base]) -> Table:

@@ -99,6 +99,7 @@ class Problem(Schema):
 
 _PHRASES = {400: "Malformed request (such as a body that is not JSON).",
             401: "Missing or invalid API key.",
+            403: "Authenticated, but not for this: another call or purpose than the token's.",
             404: "No such resource in the caller's organisation.",
             409: "The request conflicts with the resource's state.",
             413: "The request body is larger than the server accepts (64 KB).",

@@ -24,11 +24,26 @@ def register_api(app: Flask) -> None:
                        "<secret>' (the resume value the widget got at join; the manage link "
                        "carries the id in its path and the secret in its fragment). Never in "
                        "a query string."})
-    from widget_server.views.api import calls, me, notices, organisation, participants
+    api.spec.components.security_scheme("grant", {
+        "type": "http", "scheme": "bearer",
+        "description": "A processing grant token ('<grant id>.<secret>'), for one call and one "
+                       "purpose: it is not an API key, and an API key is not one."})
+    from widget_server.views.api import (
+        calls,
+        grants,
+        me,
+        notices,
+        organisation,
+        participants,
+        processing,
+    )
 
-    limit_api([notices.blp, calls.blp, participants.blp, me.blp, organisation.blp])
+    limit_api([notices.blp, calls.blp, participants.blp, me.blp, organisation.blp, grants.blp,
+               processing.blp])
     api.register_blueprint(notices.blp)
     api.register_blueprint(calls.blp)
     api.register_blueprint(participants.blp)
     api.register_blueprint(me.blp)
     api.register_blueprint(organisation.blp)
+    api.register_blueprint(grants.blp)
+    api.register_blueprint(processing.blp)
