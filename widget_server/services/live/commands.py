@@ -18,6 +18,8 @@ class Join:
     language: str | None = None
     resume: str | None = None
     channel: str = "widget"
+    # Not personal: a phone caller's label ("Phone ••56") or the meeting platform's id.
+    ref: str | None = None
 
     @property
     def participant_id(self) -> str | None:
