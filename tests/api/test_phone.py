@@ -22,6 +22,7 @@ class Bridge:
                         {"purpose": None, "role": "telephony", "name": "Bridge"})
         assert made.status_code == 201, made.get_json()
         self.client, self.grant, self.call = api.client, made.get_json(), call
+        self.api_key = api.headers["Authorization"].split(" ", 1)[1]
         self.headers = {"Authorization": f"Bearer {self.grant['token']}"}
 
     def join(self, caller: str = NUMBER, **extra: Any) -> Any:

@@ -3,7 +3,7 @@ the notice's own texts (controller, purposes) are spoken in the caller's languag
 phrases around them in the same one.
 
 Placeholders are `{name}`; every language has every phrase with the same placeholders
-(tests/services/test_phone_script.py).
+(tests/api/test_phone_script.py).
 """
 
 # The language attribute of TwiML's <Say> for each (a regional voice is needed there).
