@@ -12,6 +12,7 @@ from tests.api.conftest import Api, assert_problem
 from tests.phone_support import E164, NUMBER, phone_notice, step
 from widget_server.domain.models import DecisionEvent, Participant
 from widget_server.services import live
+from widget_server.services.live.presence import away_commands, present_in_open_calls
 
 
 class Bridge:
@@ -286,3 +287,15 @@ def test_a_token_in_the_query_string_is_refused(bridge: Bridge) -> None:
         f"/api/v1/phone/participants/p_x/script?token={bridge.grant['token']}",
         headers=bridge.headers)
     assert assert_problem(response, 400)["code"] == "secret_in_query"
+
+
+def test_a_restart_or_the_ghost_check_leaves_callers_present(app: Flask, bridge: Bridge) -> None:
+    """Their bridge, not a socket of this process, holds a caller's presence: a restart (which
+    sends every socket participant away) and the ghost check do not touch them."""
+    pid = bridge.joined()["id"]
+    with app.extensions["widget_db"].session() as session:
+        assert present_in_open_calls(session) == []
+        assert away_commands(session) == []
+        session.commit()
+    assert person(app, pid).present is True and person(app, pid).connections == 1
+    assert bridge.hang_up(pid).get_json()["present"] is False
