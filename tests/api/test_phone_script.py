@@ -119,3 +119,19 @@ def test_an_unknown_format_is_refused(bridge: Bridge) -> None:
     pid = bridge.joined()["id"]
     response: Any = bridge.script(pid, "?format=vxml")
     assert response.status_code == 422 and "format" in response.get_json()["errors"]
+
+
+def test_a_gather_action_is_a_keys_url_the_server_takes(bridge: Bridge) -> None:
+    pid = bridge.joined()["id"]
+    actions = [g.get("action", "") for g in twiml(bridge, pid).findall("Gather")]
+    path = actions[1].split("://", 1)[1].split("/", 1)[1]
+    answer = bridge.client.post("/" + path, headers=bridge.headers, json={"digits": "1"})
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["recorded"] == {"recording": "granted"}
+    step_id = parse_qs(urlsplit(actions[1]).query)["step"][0]
+    for body, problem in [({"digits": "1", "step": f"{pid}:notice"}, "disagree"),
+                          ({"digits": "1"}, "Required")]:
+        url = "/" + path if "step" in body else f"/api/v1/phone/participants/{pid}/keys"
+        refused = bridge.client.post(url, headers=bridge.headers, json=body)
+        assert refused.status_code == 422 and problem in refused.get_json()["errors"]["step"][0]
+    assert step_id.endswith(":purpose.recording")

@@ -59,8 +59,15 @@ class ScriptOut(StrictSchema):
     steps = fields.List(fields.Nested(StepOut), required=True)
 
 
+class KeysQuery(StrictSchema):
+    step = safe_string(1, 200, load_default=None, metadata={
+        "description": "The step answered, as the TwiML `<Gather action>` names it; instead "
+                       "of the body's `step` (both, if given, must agree)."})
+
+
 class KeysIn(StrictSchema):
-    step = safe_string(1, 200, required=True, metadata={"description": "The step answered."})
+    step = safe_string(1, 200, load_default=None, metadata={
+        "description": "The step answered (required unless given in the query)."})
     digits = fields.String(required=True, validate=validate.Regexp(
         DIGITS, error="Keypad digits: 0-9, * and #, at most 8."), metadata={"example": "1"})
     event_id = fields.UUID(load_default=None, allow_none=True, metadata={

@@ -9,10 +9,18 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from widget_server.domain.errors import Unauthorized
+from widget_server.domain.errors import Unauthorized, ValidationFailed
 from widget_server.schemas.common import path_id, problem_responses
 from widget_server.schemas.loading import REQUEST_PARSER
-from widget_server.schemas.phone import CallerIn, CallerOut, KeysIn, KeysOut, ScriptOut, ScriptQuery
+from widget_server.schemas.phone import (
+    CallerIn,
+    CallerOut,
+    KeysIn,
+    KeysOut,
+    KeysQuery,
+    ScriptOut,
+    ScriptQuery,
+)
 from widget_server.services import grants, phone
 from widget_server.views.api.blueprints import db, no_query, public_base, tell_live_clients
 from widget_server.views.api.me import refuse_secret_in_query
@@ -95,17 +103,31 @@ class Script(MethodView):
 @blp.route("/phone/participants/<participant_id>/keys")
 class Keys(MethodView):
     @blp.doc(security=TELEPHONY, responses=_responses(404, 409, 413))
-    @no_query(blp)
+    @blp.arguments(KeysQuery, location="query", unknown=RAISE, as_kwargs=True)
     @blp.arguments(KeysIn)
     @blp.response(200, KeysOut)
-    def post(self, pressed: dict[str, Any], participant_id: str) -> dict[str, Any]:
+    def post(self, pressed: dict[str, Any], participant_id: str, step: str | None = None
+             ) -> dict[str, Any]:
         """A key the caller pressed at a step: the decision it makes (ledger, receipt and
         host update as the widget's, channel `phone`), a move, or a re-prompt that records
         nothing. 409 `hung_up` after the hang-up, `call_ended` after the call's end."""
         event_id = pressed.pop("event_id")
         with db().session() as session:
             answer, applied = phone.press(
-                session, g.grant, path_id(participant_id, "caller"), pressed.pop("step"),
-                pressed.pop("digits"), event_id=str(event_id) if event_id else None, **pressed)
+                session, g.grant, path_id(participant_id, "caller"),
+                _step(pressed.pop("step"), step), pressed.pop("digits"),
+                event_id=str(event_id) if event_id else None, **pressed)
         tell_live_clients(applied)
         return answer
+
+
+def _step(in_body: str | None, in_query: str | None) -> str:
+    """The step answered: in the body, or in the query as a TwiML action names it."""
+    if in_body is not None and in_query is not None and in_body != in_query:
+        raise ValidationFailed("The body and the query name different steps.",
+                               fields={"step": ["The body and the query disagree."]})
+    step = in_body or in_query
+    if step is None:
+        raise ValidationFailed("Which step was answered? Give `step`.",
+                               fields={"step": ["Required."]})
+    return step
