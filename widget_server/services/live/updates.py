@@ -24,10 +24,10 @@ def snapshot_of(row: dict[str, Any], states: dict[str, str]) -> dict[str, Any]:
     """A participant as stored with an update: pseudonymous."""
     since: datetime | None = row["blocking_since"]
     snapshot = {"id": row["id"], "number": row["number"], "channel": row["channel"],
-            "present": row["present"], "state": dict(states),
-            "blocking": since is not None,
-            "blocking_since": since.isoformat() if since is not None else None,
-            "updated_at": row["updated_at"].isoformat()}
+                "present": row["present"], "state": dict(states),
+                "blocking": since is not None,
+                "blocking_since": since.isoformat() if since is not None else None,
+                "updated_at": row["updated_at"].isoformat()}
     pseudonym = pseudonym_of(row["channel"], row.get("ref"))
     if pseudonym is not None:
         snapshot["pseudonym"] = pseudonym
