@@ -34,8 +34,20 @@ function channelLabel(channel) {
   switch (channel) {
     case "widget": return t("host.channel.widget");
     case "api": return t("host.channel.api");
+    case "phone": return t("host.channel.phone");
     default: return channel ? String(channel) : "–";
   }
+}
+
+// The server labels a caller whose name it does not hold "Phone ••56" (the last two digits of
+// their number); shown in the host's language.
+const PHONE_LABEL = /^Phone ••(\d{2})$/;
+
+/** @param {Person} person */
+export function personLabel(person) {
+  const label = person.label || person.id;
+  const masked = person.channel === "phone" ? PHONE_LABEL.exec(label) : null;
+  return masked ? t("host.phone_label", { digits: masked[1] }) : label;
 }
 
 /**
@@ -126,8 +138,9 @@ export function createTable(ui) {
    * @param {Person} person
    */
   function update(model, entry, person) {
-    setText(entry, "name", person.label || person.id);
+    setText(entry, "name", personLabel(person));
     setText(entry, "channel", channelLabel(person.channel));
+    setClass(entry, "channel", `cell-text channel--${person.channel || "none"}`, entry.cells.channel);
     setText(entry, "presence", person.present ? t("host.presence.here") : t("host.presence.left"));
     setClass(entry, "presence", `cell-presence${person.present ? " is-here" : " is-gone"}`, entry.cells["td:presence"]);
     setText(entry, "blocking", blockingText(model, person));

@@ -30,6 +30,13 @@ PARTICIPANT_ENDPOINTS = {
     "/api/v1/me/receipts/{receipt_id}": {"get"},
     "/api/v1/me/decisions": {"post"},
 }
+# The call's phone bridge (CONTRACT §E): a telephony grant token, never an API key.
+PHONE_ENDPOINTS = {
+    "/api/v1/phone/participants": {"post"},
+    "/api/v1/phone/participants/{participant_id}": {"delete"},
+    "/api/v1/phone/participants/{participant_id}/script": {"get"},
+    "/api/v1/phone/participants/{participant_id}/keys": {"post"},
+}
 SCHEMAS = {"NoticeIn", "NoticeOut", "PurposeIn", "CallIn", "CallOut", "CallCreated",
            "CallDetail", "GateOut", "RosterOut", "DecisionOut", "DecisionsPage", "Problem",
            "ParticipantDataOut", "DecisionIn", "DecisionResult", "ErasureOut",
@@ -62,6 +69,22 @@ def test_every_endpoint_is_documented_with_bearer_auth(api: Api) -> None:
             problem = operation["responses"]["401"]["content"]["application/problem+json"]
             assert problem["schema"] == {"$ref": "#/components/schemas/Problem"}
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_the_phone_endpoints_are_documented_with_the_telephony_token(api: Api) -> None:
+    spec = _spec(api)
+    for path, methods in PHONE_ENDPOINTS.items():
+        assert path in spec["paths"], path
+        assert {m for m in spec["paths"][path] if m != "parameters"} == methods, path
+        for method in methods:
+            operation = spec["paths"][path][method]
+            assert operation["security"] == [{"telephony": []}]
+            assert {"401", "422"} <= set(operation["responses"])
+    script = spec["paths"]["/api/v1/phone/participants/{participant_id}/script"]["get"]
+    assert set(script["responses"]["200"]["content"]) == {"application/json", "text/xml"}
+    assert {"CallerIn", "CallerOut", "ScriptOut", "KeysIn", "KeysOut"} <= set(
+        spec["components"]["schemas"])
+    assert spec["components"]["securitySchemes"]["telephony"]["scheme"] == "bearer"
 
 
 def test_the_participant_endpoints_are_documented_with_the_manage_secret(api: Api) -> None:

@@ -92,6 +92,13 @@ class NotJoined(DomainError):
     title = "Not joined"
 
 
+class HungUp(Conflict):
+    """A phone caller who hung up presses no more keys."""
+
+    code = "hung_up"
+    title = "Hung up"
+
+
 class SecretInQuery(DomainError):
     """A secret in a URL query string would reach access logs and browser histories."""
 

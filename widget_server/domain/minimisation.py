@@ -10,6 +10,25 @@ when they are asked for, and when they are erased.
 from widget_server.domain.lawful_basis import GRANTED, NOT_OBJECTED, OBJECTED, LawfulBasis
 from widget_server.domain.notice import DATA_CATEGORIES, Purpose
 
+# A phone bridge may know no name for a caller (no directory entry): there a name is taken
+# where a purpose needs one but never demanded.
+NOT_DEMANDED_ON = {"phone": frozenset({"display_name"})}
+
+
+def demanded(required: frozenset[str], channel: str) -> frozenset[str]:
+    """The required fields a client on this channel must give."""
+    return required - NOT_DEMANDED_ON.get(channel, frozenset())
+
+
+def from_bridge(given: dict[str, str], allowed: frozenset[str], channel: str
+                ) -> dict[str, str]:
+    """What a decision keeps of the fields a client sent. A phone bridge sends what it knows
+    of the caller with every key, not knowing which key turns a purpose on: there what the
+    decision does not allow is left out (never stored), where any other client is refused."""
+    if channel not in NOT_DEMANDED_ON or not isinstance(given, dict):
+        return given
+    return {name: value for name, value in given.items() if name in allowed}
+
 
 def fields_at_join(purposes: list[Purpose]) -> frozenset[str]:
     """Data a participant gives when joining: what the non-consent purposes need."""

@@ -10,7 +10,7 @@ from widget_server.domain.gate import gate_view
 from widget_server.domain.models import Call, CallUpdate, NoticeVersion, Participant, StateCount
 from widget_server.domain.models import PurposeState as State
 from widget_server.domain.notice import DATA_CATEGORIES
-from widget_server.services.live.updates import host_update, label
+from widget_server.services.live.updates import host_update, label, pseudonym_of
 
 # A host further behind than this gets a fresh roster instead of a replay: cheaper for both.
 MAX_REPLAY = 2000
@@ -28,14 +28,16 @@ def roster(session: Session, call_id: str) -> dict[str, Any]:
         states.setdefault(participant_id, {})[purpose] = state
     people = session.execute(
         select(Participant.id, Participant.number, Participant.display_name, Participant.channel,
-               Participant.present, Participant.blocking_since, Participant.updated_at)
+               Participant.present, Participant.blocking_since, Participant.updated_at,
+               Participant.ref)
         .where(Participant.call_id == call_id).order_by(Participant.number))
     participants = [
-        {"id": pid, "label": label(number, name), "channel": channel, "present": present,
+        {"id": pid, "label": label(number, name, pseudonym_of(channel, ref)),
+         "channel": channel, "present": present,
          "state": states.get(pid, {}), "blocking": since is not None,
          "blocking_since": since.isoformat() if since is not None else None,
          "updated_at": updated_at.isoformat()}
-        for pid, number, name, channel, present, since, updated_at in people
+        for pid, number, name, channel, present, since, updated_at, ref in people
     ]
     version = session.get(NoticeVersion, call.notice_version_id)
     assert version is not None  # a foreign key guarantees it

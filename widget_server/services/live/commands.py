@@ -20,7 +20,8 @@ class Join:
     channel: str = "widget"
     # The serving process that holds the connection (its lease id; services/leases.py).
     process: str | None = None
-    # The meeting platform's id of the participant (the snippet's data-participant-ref).
+    # Not personal: a phone caller's label ("Phone ••56") or the meeting platform's id (the
+    # snippet's data-participant-ref).
     ref: str | None = None
 
     @property

@@ -8,7 +8,12 @@ from widget_server.domain.choices import checked_choices
 from widget_server.domain.errors import StaleNotice
 from widget_server.domain.fields import check_fields
 from widget_server.domain.ids import new_id
-from widget_server.domain.minimisation import fields_for_decision, fields_to_erase
+from widget_server.domain.minimisation import (
+    demanded,
+    fields_for_decision,
+    fields_to_erase,
+    from_bridge,
+)
 from widget_server.domain.rights import check_still_decidable, check_turning_off
 from widget_server.services.live.call import LiveCall, Person
 from widget_server.services.live.commands import Decide
@@ -35,7 +40,8 @@ def decide(live: LiveCall, command: Decide) -> dict[str, Any]:
     if not live.is_open:
         check_turning_off(wanted)
     allowed, required = fields_for_decision(purposes, person.states, wanted, person.held())
-    given = check_fields(command.fields, allowed, required,
+    given = check_fields(from_bridge(command.fields, allowed, command.channel), allowed,
+                         demanded(required, command.channel),
                          "by the purposes this decision turns on")
     for key, state in wanted.items():
         live.append_event(person, command.event_id, key, state, command.channel)

@@ -10,13 +10,16 @@ from widget_server.domain.fields import check_fields
 from widget_server.domain.ids import digest, new_id, new_secret, same_digest
 from widget_server.domain.lawful_basis import initial_state
 from widget_server.domain.ledger import NOTICE_SERVED
-from widget_server.domain.minimisation import fields_at_join, fields_to_keep
+from widget_server.domain.minimisation import demanded, fields_at_join, fields_to_keep
 from widget_server.domain.models import Call, Participant
 from widget_server.domain.notice import DATA_CATEGORIES, choose_language
 from widget_server.services.live.call import LiveCall, Person, new_event_id
 from widget_server.services.live.commands import Join, Leave, MarkAway, Policy
 
-CHANNELS = ("widget", "api")
+CHANNELS = ("widget", "api", "phone")
+# Present while the phone bridge says so (join to hang-up), not while a socket of this
+# process is open: restarts and the ghost check leave phone callers alone.
+SOCKETLESS = ("phone",)
 
 
 def join(live: LiveCall, command: Join, policy: Policy) -> dict[str, Any]:
@@ -36,7 +39,8 @@ def join(live: LiveCall, command: Join, policy: Policy) -> dict[str, Any]:
         allowed = needed & fields_to_keep(notice.purposes, person.states)
         given = check_fields(command.fields, allowed, frozenset(), "when joining this call")
     else:
-        given = check_fields(command.fields, needed, needed, "when joining this call")
+        given = check_fields(command.fields, needed, demanded(needed, command.channel),
+                             "when joining this call")
     language = choose_language(notice.content, command.language)
     resume = command.resume
     if person is None:
@@ -62,9 +66,9 @@ def _new_person(live: LiveCall, command: Join, language: str, policy: Policy
     call["participant_count"] += 1
     secret = new_secret()
     row = {"id": new_id("p"), "call_id": live.id, "number": call["participant_count"],
-           **dict.fromkeys(DATA_CATEGORIES), "ref": None, "language": language,
+           **dict.fromkeys(DATA_CATEGORIES), "language": language,
            "channel": command.channel if command.channel in CHANNELS else "widget",
-           "resume_hash": digest(secret), "connections": 0, "present": False,
+           "ref": command.ref, "resume_hash": digest(secret), "connections": 0, "present": False,
            "gate_ok": True, "blocking_since": None, "joined_at": live.now,
            "updated_at": live.now, "process": None}
     person = Person(row, {}, new=True)
@@ -114,11 +118,13 @@ def mark_away(live: LiveCall, command: MarkAway) -> dict[str, Any]:
 
 def present_in_open_calls(session: Session, process: str | None = None
                           ) -> list[tuple[str, str]]:
-    """(call id, participant id) of everyone counted present in an open call; with
+    """(call id, participant id) of everyone counted present in an open call through a
+    connection of a server (not phone callers: their bridge holds their presence); with
     `process`, only those whose connection that process holds."""
     query = (select(Participant.call_id, Participant.id)
              .join(Call, Call.id == Participant.call_id)
-             .where(Call.status == "open", Participant.present.is_(True)))
+             .where(Call.status == "open", Participant.present.is_(True),
+                    Participant.channel.not_in(SOCKETLESS)))
     if process is not None:
         query = query.where(Participant.process == process)
     return [(call_id, pid) for call_id, pid in session.execute(query)]
@@ -127,6 +133,7 @@ def present_in_open_calls(session: Session, process: str | None = None
 def away_commands(session: Session) -> list[MarkAway]:
     """After a restart nobody is connected to this process: everyone present goes away."""
     commands = [MarkAway(call_id, pid) for call_id, pid in present_in_open_calls(session)]
-    session.execute(update(Participant).where(Participant.connections != 0)
+    session.execute(update(Participant).where(Participant.connections != 0,
+                                              Participant.channel.not_in(SOCKETLESS))
                     .values(connections=0))
     return commands

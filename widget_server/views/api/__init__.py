@@ -56,6 +56,10 @@ def register_api(app: Flask) -> None:
         "type": "http", "scheme": "bearer",
         "description": "A processing grant token ('<grant id>.<secret>'), for one call and one "
                        "purpose: it is not an API key, and an API key is not one."})
+    api.spec.components.security_scheme("telephony", {
+        "type": "http", "scheme": "bearer",
+        "description": "A telephony grant token ('<grant id>.<secret>'), for one call's phone "
+                       "bridge: it is not an API key, and an API key is not one."})
     from widget_server.views.api import (
         calls,
         grants,
@@ -63,11 +67,12 @@ def register_api(app: Flask) -> None:
         notices,
         organisation,
         participants,
+        phone,
         processing,
     )
 
     limit_api([notices.blp, calls.blp, participants.blp, me.blp, organisation.blp, grants.blp,
-               processing.blp])
+               processing.blp, phone.blp])
     api.register_blueprint(notices.blp)
     api.register_blueprint(calls.blp)
     api.register_blueprint(participants.blp)
@@ -75,3 +80,4 @@ def register_api(app: Flask) -> None:
     api.register_blueprint(organisation.blp)
     api.register_blueprint(grants.blp)
     api.register_blueprint(processing.blp)
+    api.register_blueprint(phone.blp)
