@@ -94,7 +94,7 @@ def test_a_caller_joins_present_blocking_with_a_masked_label(
     [served] = events(app)
     assert (served.state, served.channel, served.language) == ("notice_served", "phone", "de")
     gate = api.get(f"/api/v1/calls/{bridge.call['id']}/gate").get_json()
-    assert gate["recording_allowed"] is False and gate["blocking"] == [joined["id"]]
+    assert gate["recording_allowed"] is False and gate["blocking_participants"] == [joined["id"]]
     roster = api.get(f"/api/v1/calls/{bridge.call['id']}/participants").get_json()
     assert [(p["label"], p["channel"], p["present"]) for p in roster["participants"]] == [
         ("Phone ••56", "phone", True)]
