@@ -59,6 +59,9 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_CA_FILE": None,
     "SMTP_TIMEOUT": 10.0,
     "MANAGE_LINKS_PER_HOUR": 3,  # emails a participant may ask for in an hour
+    # Statistics (CONTRACT §D): a count below this is suppressed, with every count it could
+    # be worked out from.
+    "STATS_MIN_COUNT": 5,
 }
 
 
@@ -69,6 +72,7 @@ def load(app: Flask, overrides: dict[str, Any] | None) -> None:
     if app.config["ASYNC_MODE"] not in ASYNC_MODES:
         raise SystemExit(f"WIDGET_SERVER_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
     app.config["MAX_CALL_HOURS"] = max_call_hours(app.config["MAX_CALL_HOURS"])
+    app.config["STATS_MIN_COUNT"] = stats_min_count(app.config["STATS_MIN_COUNT"])
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'widget.db'}"
@@ -96,6 +100,24 @@ def max_call_hours(value: Any) -> float:
             "WIDGET_SERVER_MAX_CALL_HOURS must be a number of hours above 0 and at most "
             f"{MAX_CALL_HOURS_LIMIT} (fractions allowed, e.g. 0.5); the default is 24.")
     return float(value)
+
+
+STATS_MIN_COUNT_RANGE = (2, 1000)
+
+
+def stats_min_count(value: Any) -> int:
+    """WIDGET_SERVER_STATS_MIN_COUNT as a whole number, or a SystemExit naming it. Below 2
+    nothing would be suppressed: a count of 1 is one person."""
+    if isinstance(value, str):
+        try:
+            value = int(value)
+        except ValueError:
+            value = None
+    low, high = STATS_MIN_COUNT_RANGE
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise SystemExit(f"WIDGET_SERVER_STATS_MIN_COUNT must be a whole number from {low} to "
+                         f"{high}; the default is 5.")
+    return value
 
 
 def serving_problem(app: Flask) -> str | None:

@@ -85,7 +85,7 @@ def test_every_count_hidden_beyond_the_small_ones_is_needed(table: list[list[int
 
 
 def test_nothing_small_nothing_hidden() -> None:
-    values, _, hidden = published([[5, 6], [7, 8]])
+    _, _, hidden = published([[5, 6], [7, 8]])
     assert hidden == set()
 
 

@@ -23,6 +23,7 @@ import heapq
 import itertools
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 FREE = ("free",)
 Key = Hashable
@@ -59,8 +60,8 @@ class Grid:
         self.entries.append(Entry(key, value, row, column, sign))
 
 
-def table_grid(cells: Mapping[tuple[Key, Key], int], row_totals: Mapping[Key, int],
-               column_totals: Mapping[Key, int] | None = None, grand_total: int | None = None,
+def table_grid(cells: Mapping[tuple[Any, Any], int], row_totals: Mapping[Any, int],
+               column_totals: Mapping[Any, int] | None = None, grand_total: int | None = None,
                *, name: Key = "table") -> Grid:
     """A table's grid. Keys: ("cell", row, column), ("row_total", row), ("column_total",
     column), ("grand_total",), each prefixed by `name`. Without column totals the columns are
