@@ -11,6 +11,7 @@
 
 import * as i18n from "../i18n.js";
 import { io } from "../vendor/socket.io.esm.min.js";
+import { createChart } from "./chart.js";
 import { applyRoster, applyUpdates, createModel } from "./model.js";
 import { createOverview } from "./overview.js";
 import { createTable } from "./table.js";
@@ -48,6 +49,11 @@ const overview = createOverview({
   gate: $("gate"), gateTitle: $("gate-title"), gateDetail: $("gate-detail"), present: $("present-count"),
   left: $("left-count"), purposeStats: $("purpose-stats"),
 }, say);
+
+const chart = createChart({
+  section: $("consent-chart"), svg: /** @type {SVGSVGElement} */ (/** @type {unknown} */ ($("chart-svg"))),
+  desc: $("chart-desc"), legend: $("chart-legend"), table: /** @type {HTMLTableElement} */ ($("chart-table")),
+});
 
 /** @type {import("./model.js").Filter} */
 const filter = { text: "", show: "all" };
@@ -215,7 +221,7 @@ function showProblem(title, body) {
   const p = document.createElement("p");
   p.textContent = body;
   ui.problem.replaceChildren(p);
-  for (const id of ["gate", "overview", "roster"]) $(id).hidden = true;
+  for (const id of ["gate", "overview", "consent-chart", "roster"]) $(id).hidden = true;
   ui.main.setAttribute("aria-busy", "false");
   say(title);
 }
@@ -251,6 +257,7 @@ function connect() {
     auth: { token },
   });
   socket = s;
+  chart.follow(s); // the consent chart listens to the same roster and updates
   s.on("connect", () => {
     setConnection(model.ended ? "ended" : "live");
     setStale(false);
