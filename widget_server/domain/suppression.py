@@ -88,37 +88,129 @@ def determined(grid: Grid, suppressed: set[Key]) -> list[Key]:
     """The suppressed entries of the grid an attacker can work out exactly from the published
     ones, the relations and non-negativity (see the module's docstring)."""
     unknown = [entry for entry in grid.entries if entry.key in suppressed]
+    arcs: dict[Node, list[tuple[Node, int]]] = {}
+    for index, entry in enumerate(unknown):
+        if entry.can_rise():
+            arcs.setdefault(entry.row, []).append((entry.column, index))
+        if entry.can_fall():
+            arcs.setdefault(entry.column, []).append((entry.row, index))
+    component = _strong_components(arcs)
+    # Edges that can move both ways and lie on a cycle of such edges are free at once: that
+    # cycle moves them. Only the others need a search of their own.
+    both = [(entry.row, entry.column) if entry.can_rise() and entry.can_fall() else None
+            for entry in unknown]
+    lonely = _bridges(both)
     found = []
-    for entry in unknown:
-        others = [other for other in unknown if other.key != entry.key]
-        rises = entry.can_rise() and _reaches(others, entry.column, entry.row)
-        falls = entry.can_fall() and _reaches(others, entry.row, entry.column)
-        if not (rises or falls):
+    for index, entry in enumerate(unknown):
+        rise, fall = entry.can_rise(), entry.can_fall()
+        if entry.row == entry.column:
+            continue  # in no relation at all (both ends free): nothing can tie it down
+        if component.get(entry.row, -1) != component.get(entry.column, -2):
+            found.append(entry.key)  # no cycle passes through either of its arcs
+        elif rise and fall and index in lonely and not (
+                _reaches(arcs, entry.column, entry.row, index)
+                or _reaches(arcs, entry.row, entry.column, index)):
+            # Its two arcs make a cycle of their own, which moves nothing; no other does.
             found.append(entry.key)
     return found
 
 
-def _arcs(entries: Iterable[Entry]) -> dict[Node, list[Node]]:
-    arcs: dict[Node, list[Node]] = {}
-    for entry in entries:
-        if entry.can_rise():
-            arcs.setdefault(entry.row, []).append(entry.column)
-        if entry.can_fall():
-            arcs.setdefault(entry.column, []).append(entry.row)
-    return arcs
+def _bridges(edges: list[tuple[Node, Node] | None]) -> set[int]:
+    """The numbers of the edges (None: left out) that lie on no cycle of the undirected
+    multigraph they form (Tarjan's bridges, iterative; parallel edges are no bridges)."""
+    adjacent: dict[Node, list[tuple[Node, int]]] = {}
+    for number, ends in enumerate(edges):
+        if ends is not None:
+            adjacent.setdefault(ends[0], []).append((ends[1], number))
+            adjacent.setdefault(ends[1], []).append((ends[0], number))
+    order: dict[Node, int] = {}
+    low: dict[Node, int] = {}
+    bridges: set[int] = set()
+    counter = itertools.count()
+    for root in adjacent:
+        if root in order:
+            continue
+        order[root] = low[root] = next(counter)
+        work: list[tuple[Node, int, int]] = [(root, -1, 0)]
+        while work:
+            node, via, position = work.pop()
+            targets = adjacent[node]
+            if position < len(targets):
+                work.append((node, via, position + 1))
+                nxt, number = targets[position]
+                if number == via:
+                    continue
+                if nxt in order:
+                    low[node] = min(low[node], order[nxt])
+                else:
+                    order[nxt] = low[nxt] = next(counter)
+                    work.append((nxt, number, 0))
+                continue
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+                if low[node] > order[parent]:
+                    bridges.add(via)
+    return bridges
 
 
-def _reaches(entries: list[Entry], start: Node, goal: Node) -> bool:
-    arcs = _arcs(entries)
+def _strong_components(arcs: dict[Node, list[tuple[Node, int]]]) -> dict[Node, int]:
+    """Tarjan's algorithm, iterative: node → the number of its strongly connected component."""
+    index: dict[Node, int] = {}
+    low: dict[Node, int] = {}
+    on_stack: set[Node] = set()
+    stack: list[Node] = []
+    component: dict[Node, int] = {}
+    numbers = itertools.count()
+    counter = 0
+    nodes = set(arcs) | {nxt for targets in arcs.values() for nxt, _ in targets}
+    for root in nodes:
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, position = work.pop()
+            if position == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack.add(node)
+            targets = arcs.get(node, [])
+            if position < len(targets):
+                work.append((node, position + 1))
+                nxt = targets[position][0]
+                if nxt not in index:
+                    work.append((nxt, 0))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            if low[node] == index[node]:
+                number = next(numbers)
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component[member] = number
+                    if member == node:
+                        break
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return component
+
+
+def _reaches(arcs: dict[Node, list[tuple[Node, int]]], start: Node, goal: Node,
+             skip: int) -> bool:
+    """Whether a path leads from start to goal without the edge numbered `skip`."""
     seen, stack = {start}, [start]
     while stack:
         node = stack.pop()
-        if node == goal:
-            return True
-        for nxt in arcs.get(node, ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
+        for nxt, edge in arcs.get(node, ()):
+            if edge == skip or nxt in seen:
+                continue
+            if nxt == goal:
+                return True
+            seen.add(nxt)
+            stack.append(nxt)
     return False
 
 
@@ -148,21 +240,35 @@ def _cheapest_cycle(grid: Grid, entry: Entry, suppressed: set[Key], locked: Mapp
             if other.can_fall():
                 arcs.setdefault(other.column, []).append((cost, other.row, key))
         done: set[Node] = set()
-        queue: list[tuple[int, int, Node, list[Key]]] = [(0, next(counter), start, [])]
+        came: dict[Node, tuple[Node, Key | None]] = {}
+        queue: list[tuple[int, int, Node, Node | None, Key | None]] = [
+            (0, next(counter), start, None, None)]
         while queue:
-            cost, _, node, path = heapq.heappop(queue)
+            cost, _, node, previous, key = heapq.heappop(queue)
             if node in done:
                 continue
             done.add(node)
+            if previous is not None:
+                came[node] = (previous, key)
             if node == goal:
                 if best_cost is None or cost < best_cost:
-                    best, best_cost = path, cost
+                    best, best_cost = _path(came, start, goal), cost
                 break
-            for step, nxt, key in arcs.get(node, ()):
+            for step, nxt, via in arcs.get(node, ()):
                 if nxt not in done:
-                    heapq.heappush(queue, (cost + step, next(counter), nxt,
-                                           path + ([key] if key is not None else [])))
+                    heapq.heappush(queue, (cost + step, next(counter), nxt, node, via))
     return best
+
+
+def _path(came: dict[Node, tuple[Node, Key | None]], start: Node, goal: Node) -> list[Key]:
+    """The published entries on the way Dijkstra found from start to goal."""
+    keys = []
+    node = goal
+    while node != start:
+        node, key = came[node]
+        if key is not None:
+            keys.append(key)
+    return keys
 
 
 def protect(grids: list[Grid], min_count: int, *, ties: Iterable[Iterable[Key]] = (),
@@ -195,7 +301,8 @@ def protect(grids: list[Grid], min_count: int, *, ties: Iterable[Iterable[Key]] 
         if unit & primary:
             continue
         trial = suppressed - unit
-        if all(not determined(grid, trial) for grid in grids):
+        touched = [grid for grid in grids if any(e.key in unit for e in grid.entries)]
+        if all(not determined(grid, trial) for grid in touched):
             suppressed = trial
     return suppressed
 
