@@ -133,7 +133,13 @@ export function createChart(ui) {
   }
 
   function render() {
-    const ordered = [...points.values()].sort((a, b) => a.seq - b.seq);
+    // Live points carry this browser's clock, history points the server's: keep time moving
+    // forward along the sequence, so a skewed clock cannot draw a line backwards.
+    let latest = 0;
+    const ordered = [...points.values()].sort((a, b) => a.seq - b.seq).map((p) => {
+      latest = Math.max(latest, p.at.getTime());
+      return { ...p, at: new Date(latest) };
+    });
     ui.section.hidden = series.length === 0 || ordered.length === 0;
     if (ui.section.hidden) return;
     drawSvg(ordered);
