@@ -107,3 +107,38 @@ def disclosed(relations: list[tuple[list[str], list[int]]], values: dict[str, in
         if top is not None and bottom is not None and top == -bottom:
             found[name] = top
     return found
+
+
+def solved(relations: list[tuple[list[str], list[int]]], values: dict[str, int],
+           suppressed: set[str]) -> dict[str, Fraction]:
+    """The weaker attacker that only solves the equations (Gauss–Jordan over the rationals):
+    a suppressed value is found when some combination of the relations — a difference of two
+    totals, say — leaves it alone. Every such value is also one `disclosed` finds."""
+    unknown = sorted(suppressed)
+    index = {name: i for i, name in enumerate(unknown)}
+    rows: Matrix = []
+    for names, signs in relations:
+        row = [Fraction(0)] * (len(unknown) + 1)
+        for name, sign in zip(names, signs, strict=True):
+            if name in index:
+                row[index[name]] += sign
+            else:
+                row[-1] -= sign * values[name]
+        rows.append(row)
+    pivot_row = 0
+    pivots: dict[int, int] = {}
+    for column in range(len(unknown)):
+        found = next((r for r in range(pivot_row, len(rows)) if rows[r][column] != 0), None)
+        if found is None:
+            continue
+        rows[pivot_row], rows[found] = rows[found], rows[pivot_row]
+        lead = rows[pivot_row][column]
+        rows[pivot_row] = [v / lead for v in rows[pivot_row]]
+        for r, row in enumerate(rows):
+            if r != pivot_row and row[column] != 0:
+                scale = row[column]
+                rows[r] = [a - scale * b for a, b in zip(row, rows[pivot_row], strict=True)]
+        pivots[column] = pivot_row
+        pivot_row += 1
+    return {unknown[column]: rows[r][-1] for column, r in pivots.items()
+            if all(rows[r][j] == 0 for j in range(len(unknown)) if j != column)}

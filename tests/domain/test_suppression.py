@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.domain.lp_attacker import disclosed
+from tests.domain.lp_attacker import disclosed, solved
 from widget_server.domain.suppression import protect, table_grid
 
 MIN = 5
@@ -71,6 +71,7 @@ def _name(key: Any) -> str:
 def test_no_suppressed_count_can_be_recovered(table: list[list[int]]) -> None:
     values, relations, hidden = published(table)
     assert {name for name, value in values.items() if value < MIN} <= hidden
+    assert solved(relations, values, hidden) == {}
     assert disclosed(relations, values, hidden) == {}
 
 
@@ -92,6 +93,9 @@ def test_nothing_small_nothing_hidden() -> None:
 def test_one_small_cell_takes_three_others_with_it() -> None:
     """The textbook case: one small cell in a 2×2 table needs a rectangle of four."""
     values, relations, hidden = published([[2, 10], [9, 12]])
+    assert solved(relations, values, {"c0,0"}) == {"c0,0": 2}
+    # Two hidden in one row: the column totals still give each away.
+    assert solved(relations, values, {"c0,0", "c0,1"}) == {"c0,0": 2, "c0,1": 10}
     assert hidden == {"c0,0", "c0,1", "c1,0", "c1,1"}
     assert disclosed(relations, values, hidden) == {}
 
@@ -99,6 +103,8 @@ def test_one_small_cell_takes_three_others_with_it() -> None:
 def test_zero_left_over_is_a_disclosure() -> None:
     """A row whose published cells add up to its total tells that the hidden ones are 0."""
     values, relations, _ = published([[0, 0, 12]])
+    # Equations alone leave x + y = 0 open; that counts are never negative closes it.
+    assert solved(relations, values, {"c0,0", "c0,1"}) == {}
     assert disclosed(relations, values, {"c0,0", "c0,1"}) == {"c0,0": 0, "c0,1": 0}
     values, relations, hidden = published([[0, 0, 12]])
     assert disclosed(relations, values, hidden) == {}
