@@ -1,7 +1,10 @@
 """`widget-server` commands (CONTRACT: Running it). Run through widget_server.entry:main."""
 
+import csv
 import json
+import re
 import sys
+from datetime import date
 from typing import Any
 
 import click
@@ -16,6 +19,7 @@ from widget_server.services import (
     receipts,
     retention,
     sealing,
+    statistics,
 )
 from widget_server.services.database import Database
 
@@ -154,6 +158,59 @@ def purge(ctx: click.Context) -> None:
     if proofs.refused:
         click.echo(f"Kept the proof of {len(proofs.refused)} calls whose ledger does not "
                    f"verify (first: {proofs.refused[0]}); run verify-ledger.", err=True)
+
+
+class Day(click.ParamType):
+    """A calendar day as YYYY-MM-DD, as the REST API takes it."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):
+                return date.fromisoformat(str(value))
+        except ValueError:
+            pass
+        self.fail(f"{value!r} is not a date as YYYY-MM-DD.", param, ctx)
+
+
+@cli.command()
+@click.option("--org", "organisation_id", required=True, help="The organisation's id.")
+@click.option("--from", "start", required=True, type=Day(), help="First day (UTC).")
+@click.option("--to", "end", required=True, type=Day(), help="Last day (UTC), inclusive.")
+@click.option("--notice", "notice_id", default=None, help="Only calls on this notice.")
+@click.option("--group", type=click.Choice(statistics.GROUPS), default="purpose",
+              show_default=True)
+@click.option("--format", "output", type=click.Choice(("json", "csv")), default="json",
+              show_default=True)
+@click.pass_context
+def stats(ctx: click.Context, organisation_id: str, start: date, end: date,
+          notice_id: str | None, group: str, output: str) -> None:
+    """Print an organisation's consent statistics, as GET /api/v1/statistics answers them:
+    small counts suppressed (WIDGET_SERVER_STATS_MIN_COUNT) with every count they could be
+    worked out from."""
+    from widget_server.domain.errors import DomainError
+
+    app = _app(ctx)
+    try:
+        with db(app).read_session() as session:
+            organisations.settings(session, organisation_id)
+            report = statistics.statistics(
+                session, organisation_id, start, end, notice_id=notice_id, group=group,
+                min_count=app.config["STATS_MIN_COUNT"])
+    except DomainError as err:
+        names = {"to": "--to", "notice_id": "--notice", "group": "--group"}
+        named = ", ".join(names.get(field, field) for field in err.fields) or "--org"
+        raise click.UsageError(f"{named}: {err.message}") from None
+    if output == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(statistics.CSV_COLUMNS)
+        writer.writerows(statistics.csv_rows(report))
+    else:
+        click.echo(json.dumps(report, indent=2))
 
 
 @cli.command("verify-ledger")

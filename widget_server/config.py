@@ -62,6 +62,9 @@ DEFAULTS: dict[str, Any] = {
     "METRICS": False,
     "METRICS_PORT": None,
     "METRICS_HOST": "127.0.0.1",
+    # Statistics (CONTRACT §D): a count below this is suppressed, with every count it could
+    # be worked out from.
+    "STATS_MIN_COUNT": 5,
 }
 
 

@@ -211,6 +211,9 @@ RULES: dict[str, Rule] = {
     "METRICS": Rule("true or false", boolean),
     "METRICS_PORT": Rule("a port from 1 to 65535, or nothing", optional(integer(1, 65535))),
     "METRICS_HOST": Rule("an address to listen on, e.g. 127.0.0.1", text(255)),
+    # Below 2 nothing would be suppressed: a count of 1 is one person.
+    "STATS_MIN_COUNT": Rule("a whole number from 2 to 1000; the default is 5",
+                            integer(2, 1000)),
 }
 
 

@@ -11,6 +11,7 @@
 
 import * as i18n from "../i18n.js";
 import { io } from "../vendor/socket.io.esm.min.js";
+import { createChart } from "./chart.js";
 import { applyRoster, applyUpdates, createModel } from "./model.js";
 import { createOverview } from "./overview.js";
 import { createProcessors } from "./processors.js";
@@ -57,6 +58,10 @@ const processors = createProcessors(
     return column && column.title ? column.title : key;
   },
 );
+const chart = createChart({
+  section: $("consent-chart"), svg: /** @type {SVGSVGElement} */ (/** @type {unknown} */ ($("chart-svg"))),
+  desc: $("chart-desc"), legend: $("chart-legend"), table: /** @type {HTMLTableElement} */ ($("chart-table")),
+});
 
 /** @type {import("./model.js").Filter} */
 const filter = { text: "", show: "all" };
@@ -225,7 +230,7 @@ function showProblem(title, body) {
   const p = document.createElement("p");
   p.textContent = body;
   ui.problem.replaceChildren(p);
-  for (const id of ["gate", "overview", "roster"]) $(id).hidden = true;
+  for (const id of ["gate", "overview", "consent-chart", "roster"]) $(id).hidden = true;
   ui.main.setAttribute("aria-busy", "false");
   say(title);
 }
@@ -261,6 +266,7 @@ function connect() {
     auth: { token },
   });
   socket = s;
+  chart.follow(s); // the consent chart listens to the same roster and updates
   s.on("connect", () => {
     setConnection(model.ended ? "ended" : "live");
     setStale(false);

@@ -208,6 +208,7 @@ ALL_ENDPOINTS = [
     ("post", "/api/v1/calls"), ("get", "/api/v1/calls"), ("get", "/api/v1/calls/call_x"),
     ("post", "/api/v1/calls/call_x/end"), ("get", "/api/v1/calls/call_x/gate"),
     ("get", "/api/v1/calls/call_x/participants"), ("get", "/api/v1/calls/call_x/decisions"),
+    ("get", "/api/v1/statistics"),
 ]
 
 

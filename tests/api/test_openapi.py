@@ -22,6 +22,7 @@ ENDPOINTS = {
     "/api/v1/calls/{call_id}/participants/{participant_id}/decisions": {"post"},
     "/api/v1/calls/{call_id}/participants/{participant_id}/data": {"delete"},
     "/api/v1/organisation": {"get", "patch"},
+    "/api/v1/statistics": {"get"},
 }
 # The participant's own surface (CONTRACT §C): the manage secret, never an API key.
 PARTICIPANT_ENDPOINTS = {
@@ -40,7 +41,7 @@ PHONE_ENDPOINTS = {
 SCHEMAS = {"NoticeIn", "NoticeOut", "PurposeIn", "CallIn", "CallOut", "CallCreated",
            "CallDetail", "GateOut", "RosterOut", "DecisionOut", "DecisionsPage", "Problem",
            "ParticipantDataOut", "DecisionIn", "DecisionResult", "ErasureOut",
-           "OrganisationOut", "OrganisationPatch"}
+           "OrganisationOut", "OrganisationPatch", "StatisticsOut"}
 
 
 def _spec(api: Api) -> dict[str, Any]:
@@ -144,6 +145,11 @@ def test_schemas_come_from_the_marshmallow_schemas(api: Api) -> None:
         "$ref": "#/components/schemas/OrganisationPatch"}
     assert {"sealed_at", "proof_deleted_at"} <= set(schemas["CallOut"]["properties"])
     assert {"closing", "events"} <= set(schemas["CheckpointOut"]["properties"])
+    stats = spec["paths"]["/api/v1/statistics"]["get"]
+    assert {p["name"] for p in stats["parameters"]} == {"from", "to", "notice_id", "group",
+                                                       "format"}
+    assert set(stats["responses"]["200"]["content"]) == {"application/json", "text/csv"}
+    assert schemas["Figure"]["properties"]["count"].get("nullable") is True
 
 
 def test_health_and_readiness(app: Flask) -> None:

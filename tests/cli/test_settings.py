@@ -55,6 +55,7 @@ BAD: dict[str, str] = {
     "METRICS": "sometimes",
     "METRICS_PORT": "99999",
     "METRICS_HOST": "",
+    "STATS_MIN_COUNT": "1",
 }
 
 

@@ -5,7 +5,7 @@ from typing import Any
 from widget_server.domain.errors import ValidationFailed
 from widget_server.domain.tokens import HOST
 from widget_server.realtime import host_room
-from widget_server.services import roster
+from widget_server.services import consent_history, roster
 from widget_server.sockets.base import CallNamespace
 from widget_server.sockets.connections import Connection
 
@@ -23,6 +23,10 @@ class HostNamespace(CallNamespace):
     def on_resync(self, sid: str, data: Any = None) -> dict[str, Any]:
         return self.guarded(sid, data, self._resync)
 
+    def on_history(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """The call's past summaries for the consent chart: `{"ok", "seq", "points"}`."""
+        return self.guarded(sid, data, self._history)
+
     def on_disconnect(self, sid: str, reason: Any = None) -> None:
         self.connections.pop(sid)
 
@@ -32,6 +36,13 @@ class HostNamespace(CallNamespace):
         self.emit("roster", snapshot, to=sid)
         # The call's processors and the plan each last applied (the dashboard's panel).
         self.emit("processors", self.app.extensions["widget_plans"].processors(call_id), to=sid)
+
+    def _history(self, connection: Connection, data: dict[str, Any]) -> dict[str, Any]:
+        if data:
+            raise ValidationFailed("history takes no fields.",
+                                   fields={name: ["Unknown field."] for name in data})
+        with self.database.read_session() as session:
+            return consent_history.summary_points(session, connection.call_id)
 
     def _resync(self, connection: Connection, data: dict[str, Any]) -> dict[str, Any]:
         since = data.get("since")

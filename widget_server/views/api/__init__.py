@@ -69,10 +69,11 @@ def register_api(app: Flask) -> None:
         participants,
         phone,
         processing,
+        statistics,
     )
 
     limit_api([notices.blp, calls.blp, participants.blp, me.blp, organisation.blp, grants.blp,
-               processing.blp, phone.blp])
+               processing.blp, phone.blp, statistics.blp])
     api.register_blueprint(notices.blp)
     api.register_blueprint(calls.blp)
     api.register_blueprint(participants.blp)
@@ -81,3 +82,4 @@ def register_api(app: Flask) -> None:
     api.register_blueprint(grants.blp)
     api.register_blueprint(processing.blp)
     api.register_blueprint(phone.blp)
+    api.register_blueprint(statistics.blp)
