@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import Flask
 
+from widget_server.services.webhooks import Settings as WebhookSettings
+
 ASYNC_MODES = ("eventlet", "gevent", "threading")
 
 DEFAULTS: dict[str, Any] = {
@@ -59,6 +61,14 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_CA_FILE": None,
     "SMTP_TIMEOUT": 10.0,
     "MANAGE_LINKS_PER_HOUR": 3,  # emails a participant may ask for in an hour
+    # Webhooks (CONTRACT §D): http:// to loopback allowed (development and tests only), seconds
+    # per attempt, the retry schedule after failures (seconds; the last repeats), how long after
+    # the first attempt retries go on, and seconds between looks at the outbox.
+    "ALLOW_HTTP_WEBHOOKS": False,
+    "WEBHOOK_TIMEOUT": 10.0,
+    "WEBHOOK_BACKOFF": "5,30,120,600,3600,10800,21600",
+    "WEBHOOK_RETRY_WINDOW": 86400,
+    "WEBHOOK_POLL": 0.5,
 }
 
 
@@ -69,6 +79,7 @@ def load(app: Flask, overrides: dict[str, Any] | None) -> None:
     if app.config["ASYNC_MODE"] not in ASYNC_MODES:
         raise SystemExit(f"WIDGET_SERVER_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
     app.config["MAX_CALL_HOURS"] = max_call_hours(app.config["MAX_CALL_HOURS"])
+    app.config["WEBHOOKS"] = webhook_settings(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'widget.db'}"
@@ -96,6 +107,43 @@ def max_call_hours(value: Any) -> float:
             "WIDGET_SERVER_MAX_CALL_HOURS must be a number of hours above 0 and at most "
             f"{MAX_CALL_HOURS_LIMIT} (fractions allowed, e.g. 0.5); the default is 24.")
     return float(value)
+
+
+def webhook_settings(values: Any) -> WebhookSettings:
+    """The WIDGET_SERVER_*WEBHOOK* settings, each checked; a SystemExit naming a bad one."""
+    allow = values["ALLOW_HTTP_WEBHOOKS"]
+    if isinstance(allow, str):
+        allow = {"1": True, "true": True, "0": False, "false": False, "": False}.get(
+            allow.strip().lower(), allow)
+    if allow not in (True, False, 0, 1):
+        raise SystemExit("WIDGET_SERVER_ALLOW_HTTP_WEBHOOKS must be 1 or 0.")
+    timeout = _seconds(values, "WEBHOOK_TIMEOUT", 0.1, 120)
+    window = _seconds(values, "WEBHOOK_RETRY_WINDOW", 1, 30 * 86400)
+    _seconds(values, "WEBHOOK_POLL", 0.05, 60)
+    raw = values["WEBHOOK_BACKOFF"]
+    steps = raw if isinstance(raw, list) else str(raw).split(",")
+    try:
+        backoff = tuple(float(step) for step in steps)
+    except ValueError:
+        backoff = ()
+    if not backoff or not all(math.isfinite(s) and 0 < s <= 86400 for s in backoff):
+        raise SystemExit("WIDGET_SERVER_WEBHOOK_BACKOFF must be seconds between retries, "
+                         "comma-separated, each above 0 and at most 86400 (e.g. 5,30,120).")
+    return WebhookSettings(allow_http_loopback=bool(allow), timeout=timeout,
+                           backoff=backoff, retry_window=window)
+
+
+def _seconds(values: Any, name: str, low: float, high: float) -> float:
+    value = values[name]
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if isinstance(value, bool) or not math.isfinite(number) or not low <= number <= high:
+        raise SystemExit(f"WIDGET_SERVER_{name} must be a number of seconds from {low} to "
+                         f"{high}.")
+    values[name] = number
+    return number
 
 
 def serving_problem(app: Flask) -> str | None:

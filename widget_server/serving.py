@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from widget_server import config, logs
+from widget_server import config, logs, webhook_worker
 from widget_server.domain.errors import DomainError
 from widget_server.gc_policy import FREEZE_EVERY, CollectorPolicy
 from widget_server.guard import guard
@@ -120,6 +120,7 @@ def serve(app: Flask, host: str, port: int, runner: Runner | None, open_files: i
     logs.protect_stderr()
     prepare(app)
     socketio.start_background_task(maintenance, app)
+    webhook_worker.start(app)
     if app.config["GC_POLICY"]:
         policy = CollectorPolicy()
         app.extensions["widget_gc"] = policy

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 from widget_server.domain.ids import utcnow
 from widget_server.domain.models import Call, NoticeVersion, Participant
 from widget_server.domain.notice import DATA_CATEGORIES, purposes_of
+from widget_server.services.webhooks import outbox
+from widget_server.services.webhooks.outbox import Event
 
 
 @dataclass
@@ -53,6 +55,10 @@ def purge(session: Session, now: datetime | None = None) -> PurgeReport:
             removed += result.rowcount  # type: ignore[attr-defined]
         report.calls += 1 if removed else 0
         call.purged_fields = sorted(done | expired)
+        # Reported in this transaction (the outbox), by field names and counts only.
+        outbox.record(session, call.organisation_id, call.id, [Event(
+            "retention.purged", now, {"call_id": call.id, "stage": "personal_data",
+                                      "fields": sorted(expired), "values": removed})])
         call.retention_done = set(call.purged_fields) >= DATA_CATEGORIES
     session.commit()
     return report

@@ -33,6 +33,8 @@ from widget_server.domain.notice import DATA_CATEGORIES
 from widget_server.services.live.commands import ChangeNotice, Command, Decide, Erase
 from widget_server.services.live.notices import NoticeInfo, notice_info, notice_version
 from widget_server.services.live.updates import host_update, snapshot_of
+from widget_server.services.live.webhook_events import events_of
+from widget_server.services.webhooks import outbox
 
 CALLS, PEOPLE, STATES = table(Call), table(Participant), table(PurposeState)
 EVENTS, RECEIPTS, UPDATES, COUNTS = (table(DecisionEvent), table(Receipt), table(CallUpdate),
@@ -84,6 +86,11 @@ class LiveCall:
     notice_id: str = ""  # the call's notice (its versions are what a change may move to)
     # Only for an erasure: the people named whose erasure the ledger already records.
     erased: set[str] = field(default_factory=set)
+    # For webhooks (webhook_events.py): the gate and ledger head before the batch, the ledger
+    # head after each update, and the organisation's endpoints (read once, at save).
+    gate_before: bool = False
+    ledger_before: int = 0
+    ledger_marks: list[int] = field(default_factory=list)
 
     # reading --------------------------------------------------------------------------
     @property
@@ -202,6 +209,7 @@ class LiveCall:
         self.updates.append({"call_id": self.id, "seq": self.call["update_seq"], "kind": kind,
                              "participant_id": person.id if person else None,
                              "snapshot": snapshot, "created_at": self.now})
+        self.ledger_marks.append(self.call["ledger_seq"])
         name = person.row["display_name"] if person else None
         self.live_updates.append(host_update(self.call["update_seq"], kind, snapshot, name))
 
@@ -252,7 +260,8 @@ def load(session: Session, call_id: str, commands: Iterable[Command], now: datet
             select(RECEIPTS).where(RECEIPTS.c.participant_id.in_(people),
                                    RECEIPTS.c.event_id.in_(event_ids))).mappings()}
     live = LiveCall(call, notice, now, counts, people, receipts, set(counts),
-                    notice_id=row["notice_id"])
+                    notice_id=row["notice_id"], ledger_before=call["ledger_seq"])
+    live.gate_before = live.gate()["recording_allowed"]
     erasing = {c.participant_id for c in commands if isinstance(c, Erase)}
     if erasing:
         live.erased = set(session.scalars(select(EVENTS.c.participant_id).where(
@@ -266,6 +275,7 @@ def load(session: Session, call_id: str, commands: Iterable[Command], now: datet
 
 def save(session: Session, live: LiveCall) -> None:
     """Write everything the batch changed: a dozen statements whatever its size."""
+    call = live.call
     new = [p for p in live.people.values() if p.new]
     if new:
         session.execute(insert(PEOPLE), [p.row for p in new])
@@ -305,8 +315,11 @@ def save(session: Session, live: LiveCall) -> None:
             present=False, connections=0, blocking_since=None))
     if live.updates:
         session.execute(insert(UPDATES), live.updates)
+        # The outbox, in this same transaction: one query for the organisation's endpoints.
+        endpoints = outbox.subscribers(session, call["organisation_id"])
+        if endpoints:
+            outbox.write(session, endpoints, live.id, events_of(live))
     _save_counts(session, live)
-    call = live.call
     values = {name: call[name] for name in (
         "status", "ended_at", "ledger_seq", "ledger_head", "update_seq", "participant_count",
         "present_count", "blocking_count")}

@@ -24,11 +24,13 @@ def register_api(app: Flask) -> None:
                        "<secret>' (the resume value the widget got at join; the manage link "
                        "carries the id in its path and the secret in its fragment). Never in "
                        "a query string."})
-    from widget_server.views.api import calls, me, notices, organisation, participants
+    from widget_server.views.api import calls, me, notices, organisation, participants, webhooks
 
-    limit_api([notices.blp, calls.blp, participants.blp, me.blp, organisation.blp])
+    limit_api([notices.blp, calls.blp, participants.blp, me.blp, organisation.blp,
+               webhooks.blp])
     api.register_blueprint(notices.blp)
     api.register_blueprint(calls.blp)
     api.register_blueprint(participants.blp)
     api.register_blueprint(me.blp)
     api.register_blueprint(organisation.blp)
+    api.register_blueprint(webhooks.blp)
