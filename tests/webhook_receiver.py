@@ -39,7 +39,7 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 (the name http.server calls)
+            def do_POST(self) -> None:  # the name http.server calls
                 receiver.handle(self)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)

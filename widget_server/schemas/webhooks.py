@@ -13,7 +13,7 @@ EVENTS_DOC = ("Event types to receive: " + ", ".join(f"`{e}`" for e in EVENT_TYP
 class WebhookIn(StrictSchema):
     """An endpoint to register."""
 
-    url = safe_string(1, MAX_URL_LENGTH + 1, required=True, metadata={
+    url = safe_string(1, MAX_URL_LENGTH, required=True, metadata={
         "description": f"https:// (at most {MAX_URL_LENGTH} characters), resolving to public "
                        "addresses only: private, loopback, link-local and other internal "
                        "addresses are refused, now and at every delivery. No credentials in "
