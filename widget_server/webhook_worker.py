@@ -9,6 +9,7 @@ loop's pool locks must not be waited on from an OS thread.
 """
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -37,6 +38,11 @@ class WebhookWorker:
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         self.in_flight = 0
         self.lock = threading.Lock()
+        # Set after a commit with host updates (realtime/feed.py): look at the outbox now.
+        self.woken = threading.Event()
+
+    def wake(self) -> None:
+        self.woken.set()
 
     def run(self) -> None:
         """Forever: claim what is due (as many as may be in flight), send each in a task."""
@@ -57,20 +63,32 @@ class WebhookWorker:
                         logs.event("webhook_log_pruned", deliveries=pruned)
             except Exception as err:  # keep delivering; the next tick tries again
                 logs.failure("webhook_claim_failed", err)
-            socketio.sleep(self.poll)
-            since_prune += self.poll
+            started = time.monotonic()
+            self.woken.wait(self.poll)
+            self.woken.clear()
+            since_prune += time.monotonic() - started
 
-    def _deliver(self, row: delivery.Claimed) -> None:
+    def _deliver(self, first: delivery.Claimed) -> None:
+        """Attempt a row; once delivered, the next of its stream at once (a call's events
+        follow each other without waiting for the next look at the outbox)."""
+        row: delivery.Claimed | None = first
         try:
-            outcome = sending.attempt(row, self.settings)
-            status = self._db(delivery.settle, self.settings, row, outcome)
-            # Ids and codes only: never the URL (it may carry a token of the receiver's).
-            logs.debug("webhook_attempt", delivery=row.message_id, status=status,
-                       answer=outcome.status, error=outcome.error)
-            if status == "failed":
-                logs.event("webhook_failed", delivery=row.message_id, answer=outcome.status)
+            while row is not None:
+                outcome = sending.attempt(row, self.settings)
+                status = self._db(delivery.settle, self.settings, row, outcome)
+                # Ids and codes only: never the URL (it may carry a token of the receiver's).
+                logs.debug("webhook_attempt", delivery=row.message_id, status=status,
+                           answer=outcome.status, error=outcome.error)
+                if status == "failed":
+                    logs.event("webhook_failed", delivery=row.message_id,
+                               answer=outcome.status)
+                if status != "delivered":
+                    break
+                following = self._db(delivery.claim, self.settings, 1, None, row)
+                row = following[0] if following else None
         except Exception as err:
-            logs.failure("webhook_delivery_failed", err, delivery=row.message_id)
+            logs.failure("webhook_delivery_failed", err,
+                         delivery=row.message_id if row else first.message_id)
         finally:
             with self.lock:
                 self.in_flight -= 1
@@ -86,5 +104,6 @@ class WebhookWorker:
 def start(app: Flask) -> WebhookWorker:
     worker = WebhookWorker(app)
     app.extensions["widget_webhooks"] = worker
+    app.extensions["widget_feed"].on_change = worker.wake
     socketio.start_background_task(worker.run)
     return worker

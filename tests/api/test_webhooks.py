@@ -53,7 +53,7 @@ def test_register_shows_the_secret_once(loopback_app: Flask, receiver: Receiver)
 
 
 def test_the_delivery_log_and_a_manual_retry(loopback_app: Flask, receiver: Receiver) -> None:
-    org_id, key = new_org(loopback_app)
+    key = new_org(loopback_app)[1]
     api = Api(loopback_app.test_client(), key)
     created = hook(api, receiver.url).get_json()
     receiver.secret = created["secret"]

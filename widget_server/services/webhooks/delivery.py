@@ -32,6 +32,8 @@ class Claimed:
     body: str
     url: str
     secret: str
+    endpoint_id: str
+    stream: str
 
 
 @dataclass(frozen=True)
@@ -47,19 +49,21 @@ class Outcome:
         return self.error is None
 
 
-def claim(session: Session, settings: Settings, limit: int, now: datetime | None = None
-          ) -> list[Claimed]:
-    """Lease up to `limit` rows that are due and first in their stream; commits."""
+def claim(session: Session, settings: Settings, limit: int, now: datetime | None = None,
+          after: Claimed | None = None) -> list[Claimed]:
+    """Lease up to `limit` rows that are due and first in their stream (only in the stream
+    of `after`, the row just delivered, when given: its next goes at once); commits."""
     now = now or utcnow()
     earlier = aliased(D)
     free = or_(D.lease_until.is_(None), D.lease_until < now)
-    heads = session.scalars(
-        select(D.id).where(
-            D.status == "pending", D.next_attempt_at <= now, free,
-            ~exists().where(and_(earlier.endpoint_id == D.endpoint_id,
-                                 earlier.stream == D.stream, earlier.status == "pending",
-                                 earlier.id < D.id)))
-        .order_by(D.id).limit(limit)).all()
+    query = select(D.id).where(
+        D.status == "pending", D.next_attempt_at <= now, free,
+        ~exists().where(and_(earlier.endpoint_id == D.endpoint_id,
+                             earlier.stream == D.stream, earlier.status == "pending",
+                             earlier.id < D.id)))
+    if after is not None:
+        query = query.where(D.endpoint_id == after.endpoint_id, D.stream == after.stream)
+    heads = session.scalars(query.order_by(D.id).limit(limit)).all()
     if not heads:
         session.rollback()
         return []
@@ -68,7 +72,8 @@ def claim(session: Session, settings: Settings, limit: int, now: datetime | None
         .values(lease_until=now + timedelta(seconds=settings.lease))
         .returning(D.id)).all()
     rows = session.execute(
-        select(D.id, D.message_id, D.body, WebhookEndpoint.url, WebhookEndpoint.secret)
+        select(D.id, D.message_id, D.body, WebhookEndpoint.url, WebhookEndpoint.secret,
+               D.endpoint_id, D.stream)
         .join(WebhookEndpoint, WebhookEndpoint.id == D.endpoint_id)
         .where(D.id.in_(taken)).order_by(D.id)).all()
     session.commit()
