@@ -1,7 +1,9 @@
 """Webhooks end to end below the web layer: the outbox written with each live change, and its
 delivery to a real receiver on loopback that verifies each delivery with `standardwebhooks`."""
 
+import copy
 import json
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -10,12 +12,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import lecture_notice
 from tests.services.support import Lecture, World
 from tests.webhook_receiver import Receiver
 from widget_server.domain.errors import UnknownPurpose
 from widget_server.domain.ids import utcnow
 from widget_server.domain.models import WebhookDelivery
-from widget_server.services import retention
+from widget_server.services import calls, live, retention, sealing
 from widget_server.services.webhooks import Settings, delivery, endpoints, sending
 
 LOOPBACK = Settings(allow_http_loopback=True, timeout=1.0, backoff=(0.05,), retry_window=60)
@@ -241,9 +244,56 @@ def test_retention_purge_reports_in_its_transaction(world: World, lecture: Lectu
     lecture.decide(ada, {"notes_email": "granted"}, fields={"email": "a@example.org"})
     lecture.end()
     register(world, lecture, receiver, ["retention.purged"])
+    later = utcnow() + timedelta(days=400)
     with world.db.session() as s:
-        retention.purge(s, utcnow() + timedelta(days=400))
+        retention.purge(s, later)
+    with world.db.session() as s:
+        assert sealing.seal(s, later) == 1
     pump_until_settled(world)
-    data = [d["body"]["data"] for d in receiver.wait_for(1)]
+    data = [d["body"]["data"] for d in receiver.wait_for(2)]
     assert data[0]["call_id"] == lecture.call_id and data[0]["stage"] == "personal_data"
-    assert "email" in data[0]["fields"]
+    assert "email" in data[0]["fields"] and data[0]["values"] >= 1
+    assert (data[1]["call_id"], data[1]["stage"]) == (lecture.call_id, "sealed")
+
+
+def test_erasure_and_a_notice_change_are_reported(world: World, lecture: Lecture,
+                                                  receiver: Receiver) -> None:
+    register(world, lecture, receiver, ["participant.erased", "notice.changed"])
+    ada = lecture.join("Ada Lovelace")
+    with world.db.session() as s:
+        live.apply_one(s, live.Erase(lecture.call_id, ada, "api"))
+    changed = copy.deepcopy(lecture_notice())
+    changed["purposes"][1]["retention_days"] = 14  # notes_email changed: asked again
+    world.publish_version(lecture.org_id, lecture.notice["id"], changed)
+    with world.db.session() as s:
+        calls.change_notice(s, lecture.org_id, lecture.call_id, 2)
+    pump_until_settled(world)
+    erased, notice = (d["body"] for d in receiver.wait_for(2))
+    assert erased["type"] == "participant.erased"
+    assert erased["data"]["participant_id"] == ada and erased["data"]["ledger_seq"] >= 2
+    assert notice["type"] == "notice.changed"
+    assert notice["data"]["notice"]["version"] == 2
+    assert notice["data"]["asked_again"] == ["notes_email"] and notice["data"]["dropped"] == []
+    assert "Ada" not in json.dumps(erased) + json.dumps(notice)
+
+
+def test_concurrent_claimers_never_share_a_row(world: World, lecture: Lecture,
+                                               receiver: Receiver) -> None:
+    register(world, lecture, receiver, ["participant.joined"])
+    for _ in range(12):  # twelve calls: twelve streams, each with a head to claim
+        call = world.open_call(lecture.org_id, lecture.notice["id"])
+        world.join(call["id"], {"display_name": "Ada"})
+    taken: list[list[int]] = [[], [], []]
+
+    def claimer(index: int) -> None:
+        for _ in range(5):
+            with world.db.session() as s:
+                taken[index] += [c.row_id for c in delivery.claim(s, LOOPBACK, 4)]
+
+    threads = [threading.Thread(target=claimer, args=(i,)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    every = [row for rows_ in taken for row in rows_]
+    assert len(every) == len(set(every)) == 12
