@@ -147,3 +147,24 @@ def test_an_unknown_event_type_is_named(api: Api) -> None:
     assert "decision.made" in str(body["errors"]["events"])
     assert_problem(hook(api, "https://93.184.215.14/hook", []), 422)
     assert api.get("/api/v1/webhooks").get_json() == []
+
+
+@pytest.mark.parametrize("name,value", [
+    ("WEBHOOK_BACKOFF", "5,soon"), ("WEBHOOK_BACKOFF", "0"), ("WEBHOOK_BACKOFF", ""),
+    ("WEBHOOK_TIMEOUT", "0"), ("WEBHOOK_TIMEOUT", "ten"), ("WEBHOOK_RETRY_WINDOW", "-1"),
+    ("WEBHOOK_POLL", "0"), ("ALLOW_HTTP_WEBHOOKS", "maybe"),
+])
+def test_a_bad_setting_stops_the_server_naming_it(database_url: str, tmp_path: Path,
+                                                  name: str, value: str) -> None:
+    with pytest.raises(SystemExit, match=f"WIDGET_SERVER_{name}"):
+        make_app(database_url, tmp_path, **{name: value})
+
+
+def test_the_settings_as_the_tests_give_them(loopback_app: Flask) -> None:
+    settings = loopback_app.config["WEBHOOKS"]
+    assert settings.allow_http_loopback and settings.timeout == 1.0
+    app = make_app(loopback_app.config["DATABASE_URL"], Path(loopback_app.instance_path),
+                   WEBHOOK_BACKOFF="1,2,4")
+    assert app.config["WEBHOOKS"].backoff == (1.0, 2.0, 4.0)
+    assert not app.config["WEBHOOKS"].allow_http_loopback
+    app.extensions["widget_db"].dispose()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from widget_server.domain.errors import NotFound
@@ -27,6 +27,7 @@ from widget_server.domain.models import (
     PurposeState,
     Receipt,
     StateCount,
+    WebhookEndpoint,
     table,
 )
 from widget_server.domain.notice import DATA_CATEGORIES
@@ -39,6 +40,7 @@ from widget_server.services.webhooks import outbox
 CALLS, PEOPLE, STATES = table(Call), table(Participant), table(PurposeState)
 EVENTS, RECEIPTS, UPDATES, COUNTS = (table(DecisionEvent), table(Receipt), table(CallUpdate),
                                      table(StateCount))
+HOOKS = table(WebhookEndpoint)
 # Participant columns a batch may change, written back in one executemany.
 PERSON_COLUMNS = (*sorted(DATA_CATEGORIES), "language", "connections", "present", "gate_ok",
                   "blocking_since", "updated_at")
@@ -91,6 +93,7 @@ class LiveCall:
     gate_before: bool = False
     ledger_before: int = 0
     ledger_marks: list[int] = field(default_factory=list)
+    has_webhooks: bool = False
 
     # reading --------------------------------------------------------------------------
     @property
@@ -224,12 +227,16 @@ def load(session: Session, call_id: str, commands: Iterable[Command], now: datet
     """The call under its lock, with the people and receipts the commands name."""
     row = session.execute(
         select(CALLS, NoticeVersion.content_hash.label("notice_hash"),
-               NoticeVersion.notice_id.label("notice_id"))
+               NoticeVersion.notice_id.label("notice_id"),
+               # Whether to look for webhook endpoints at save: no extra round trip when not.
+               exists().where(HOOKS.c.organisation_id == CALLS.c.organisation_id)
+               .label("has_webhooks"))
         .join(NoticeVersion, NoticeVersion.id == CALLS.c.notice_version_id)
         .where(CALLS.c.id == call_id).with_for_update(of=CALLS)).mappings().first()
     if row is None:
         return None
-    call = {key: value for key, value in row.items() if key not in ("notice_hash", "notice_id")}
+    call = {key: value for key, value in row.items()
+            if key not in ("notice_hash", "notice_id", "has_webhooks")}
     notice = notice_info(session, call["notice_version_id"], row["notice_hash"])
     counts = {(purpose, state): count for purpose, state, count in session.execute(
         select(COUNTS.c.purpose, COUNTS.c.state, COUNTS.c.count)
@@ -260,7 +267,8 @@ def load(session: Session, call_id: str, commands: Iterable[Command], now: datet
             select(RECEIPTS).where(RECEIPTS.c.participant_id.in_(people),
                                    RECEIPTS.c.event_id.in_(event_ids))).mappings()}
     live = LiveCall(call, notice, now, counts, people, receipts, set(counts),
-                    notice_id=row["notice_id"], ledger_before=call["ledger_seq"])
+                    notice_id=row["notice_id"], ledger_before=call["ledger_seq"],
+                    has_webhooks=bool(row["has_webhooks"]))
     live.gate_before = live.gate()["recording_allowed"]
     erasing = {c.participant_id for c in commands if isinstance(c, Erase)}
     if erasing:
@@ -315,6 +323,7 @@ def save(session: Session, live: LiveCall) -> None:
             present=False, connections=0, blocking_since=None))
     if live.updates:
         session.execute(insert(UPDATES), live.updates)
+    if live.updates and live.has_webhooks:
         # The outbox, in this same transaction: one query for the organisation's endpoints.
         endpoints = outbox.subscribers(session, call["organisation_id"])
         if endpoints:
