@@ -151,5 +151,27 @@ def test_kill_9_between_commit_and_delivery_then_delivered(tmp_path: Path, datab
             "gate.changed"]
         assert {d["id"] for d in got} == {e["id"] for e in entries}
         assert receiver.attempts[0]["webhook-id"] == got[0]["id"]  # the same id, re-sent
+        assert receiver.secret and receiver.secret not in server.log()
+        assert "hooks/consent" not in server.log()  # nor the receiver's URL
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("mode", ["gevent", "threading"])
+def test_delivered_in_the_other_modes(tmp_path: Path, database: str, receiver: Receiver,
+                                      mode: str) -> None:
+    server = Server(tmp_path, database, mode=mode, extra_env=ENV).start()
+    try:
+        org = Org(server)
+        register(org, receiver)
+        call = org.open_call(lecture_notice())
+        person = Participant(server.url, call["widget"]["token"])
+        person.join({"display_name": "Ada"})
+        assert person.decide({"recording": "granted"})["ok"]
+        got = receiver.wait_for(3)
+        assert [d["body"]["type"] for d in got] == [
+            "participant.joined", "decision.recorded", "gate.changed"]
+        assert all(d["verified"] for d in got)
+        person.close()
     finally:
         server.stop()
