@@ -8,6 +8,7 @@ private address), "down" (the server is not listening at all: see stop()/start()
 
 import json
 import socket
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,8 +18,10 @@ from standardwebhooks import Webhook
 
 
 class Receiver:
-    def __init__(self, secret: str | None = None, port: int = 0) -> None:
+    def __init__(self, secret: str | None = None, port: int = 0,
+                 tls: ssl.SSLContext | None = None, host: str = "127.0.0.1") -> None:
         self.secret = secret
+        self.tls, self.host = tls, host
         self.behaviour = "ok"
         self.received: list[dict[str, Any]] = []  # verified deliveries, in arrival order
         self.attempts: list[dict[str, str]] = []  # every request's webhook headers
@@ -30,7 +33,8 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks/consent"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{self.host}:{self.port}/hooks/consent"
 
     def start(self) -> None:
         receiver = self
@@ -44,6 +48,8 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
+        if self.tls is not None:
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 

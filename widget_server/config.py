@@ -69,6 +69,7 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_BACKOFF": "5,30,120,600,3600,10800,21600",
     "WEBHOOK_RETRY_WINDOW": 86400,
     "WEBHOOK_POLL": 0.25,
+    "WEBHOOK_CA_FILE": None,  # authorities for receivers' certificates (else the system's)
 }
 
 
@@ -129,8 +130,13 @@ def webhook_settings(values: Any) -> WebhookSettings:
     if not backoff or not all(math.isfinite(s) and 0 < s <= 86400 for s in backoff):
         raise SystemExit("WIDGET_SERVER_WEBHOOK_BACKOFF must be seconds between retries, "
                          "comma-separated, each above 0 and at most 86400 (e.g. 5,30,120).")
+    ca_file = values["WEBHOOK_CA_FILE"] or None
+    if ca_file is not None and not Path(str(ca_file)).is_file():
+        raise SystemExit("WIDGET_SERVER_WEBHOOK_CA_FILE must name a readable file of "
+                         "certificates (PEM).")
     return WebhookSettings(allow_http_loopback=bool(allow), timeout=timeout,
-                           backoff=backoff, retry_window=window)
+                           backoff=backoff, retry_window=window,
+                           ca_file=str(ca_file) if ca_file else None)
 
 
 def _seconds(values: Any, name: str, low: float, high: float) -> float:

@@ -3,13 +3,19 @@ delivery to a real receiver on loopback that verifies each delivery with `standa
 
 import copy
 import json
+import ssl
 import threading
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
 from tests.conftest import lecture_notice
@@ -297,3 +303,49 @@ def test_concurrent_claimers_never_share_a_row(world: World, lecture: Lecture,
         thread.join()
     every = [row for rows_ in taken for row in rows_]
     assert len(every) == len(set(every)) == 12
+
+
+def certificate(folder: Path, name: str) -> tuple[Path, Path]:
+    """A self-signed certificate for `name` (and its key), as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / f"{name}.pem", folder / f"{name}.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+@pytest.mark.parametrize("cert_name,trusted,error", [
+    ("localhost", True, None),
+    ("localhost", False, "TLS handshake failed"),  # not signed by an authority trusted
+    ("other.example", True, "TLS handshake failed"),  # the certificate names another host
+])
+def test_https_connects_to_the_checked_address_and_verifies_the_name(
+        world: World, lecture: Lecture, tmp_path: Path, cert_name: str, trusted: bool,
+        error: str | None) -> None:
+    cert, key = certificate(tmp_path, cert_name)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    receiver = Receiver(tls=context, host="localhost")
+    try:
+        register(world, lecture, receiver, ["participant.joined"])
+        lecture.join()
+        settings = Settings(allow_http_loopback=True, timeout=2.0, backoff=(0.05,),
+                            ca_file=str(cert) if trusted else None)
+        pump(world, settings)
+        [row] = rows(world)
+        assert row.last_error == error
+        if error is None:
+            [got] = receiver.wait_for(1)
+            assert got["verified"] and got["id"] == row.message_id
+    finally:
+        receiver.stop()

@@ -14,6 +14,7 @@ class Settings:
     timeout: float = 10.0  # WIDGET_SERVER_WEBHOOK_TIMEOUT, seconds per attempt
     backoff: tuple[float, ...] = DEFAULT_BACKOFF  # WIDGET_SERVER_WEBHOOK_BACKOFF
     retry_window: float = RETRY_WINDOW  # WIDGET_SERVER_WEBHOOK_RETRY_WINDOW, seconds
+    ca_file: str | None = None  # WIDGET_SERVER_WEBHOOK_CA_FILE: else the system's authorities
 
     @property
     def lease(self) -> float:

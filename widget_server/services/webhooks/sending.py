@@ -38,7 +38,7 @@ def attempt(claimed: Claimed, settings: Settings, now: float | None = None) -> O
                "host": _host_header(target)}
     outcome = Outcome(None, "no address")
     for address in target.addresses:
-        outcome = _post(target, address, body, headers, settings.timeout)
+        outcome = _post(target, address, body, headers, settings)
         if outcome.error != "connection refused":
             break
     return outcome
@@ -49,13 +49,15 @@ def _signature(claimed: Claimed, timestamp: int, body: bytes) -> str:
 
 
 def _post(target: ssrf.Target, address: str, body: bytes, headers: dict[str, str],
-          timeout: float) -> Outcome:
+          settings: Settings) -> Outcome:
+    timeout = settings.timeout
     limits = urllib3.Timeout(connect=timeout, read=timeout)
     pool: urllib3.HTTPConnectionPool
     if target.scheme == "https":
         pool = urllib3.HTTPSConnectionPool(
             address, target.port, timeout=limits, retries=False, maxsize=1,
-            server_hostname=target.host, assert_hostname=target.host, cert_reqs="CERT_REQUIRED")
+            server_hostname=target.host, assert_hostname=target.host, cert_reqs="CERT_REQUIRED",
+            ca_certs=settings.ca_file)
     else:
         pool = urllib3.HTTPConnectionPool(address, target.port, timeout=limits, retries=False,
                                           maxsize=1)
