@@ -256,10 +256,17 @@ def test_retention_purge_reports_in_its_transaction(world: World, lecture: Lectu
     with world.db.session() as s:
         assert sealing.seal(s, later) == 1
     pump_until_settled(world)
-    data = [d["body"]["data"] for d in receiver.wait_for(2)]
+    with world.db.session() as s:
+        report = sealing.delete_proofs(s, world.ring, later + timedelta(days=1200))
+    assert report.proofs_deleted == 1
+    pump_until_settled(world)
+    data = [d["body"]["data"] for d in receiver.wait_for(3)]
     assert data[0]["call_id"] == lecture.call_id and data[0]["stage"] == "personal_data"
     assert "email" in data[0]["fields"] and data[0]["values"] >= 1
     assert (data[1]["call_id"], data[1]["stage"]) == (lecture.call_id, "sealed")
+    assert (data[2]["call_id"], data[2]["stage"]) == (lecture.call_id, "proof_deleted")
+    # The log of the call's settled deliveries went with its proof; only the last is left.
+    assert [r.event_type for r in rows(world)] == ["retention.purged"]
 
 
 def test_erasure_and_a_notice_change_are_reported(world: World, lecture: Lecture,
@@ -349,3 +356,15 @@ def test_https_connects_to_the_checked_address_and_verifies_the_name(
             assert got["verified"] and got["id"] == row.message_id
     finally:
         receiver.stop()
+
+
+def test_the_settled_log_is_pruned_the_pending_kept(world: World, lecture: Lecture,
+                                                    receiver: Receiver) -> None:
+    register(world, lecture, receiver, ["participant.joined"])
+    lecture.join()
+    pump_until_settled(world)
+    receiver.stop()
+    lecture.join()
+    with world.db.session() as s:
+        assert delivery.prune(s, utcnow() + timedelta(days=1)) == 1
+    assert [r.status for r in rows(world)] == ["pending"]
