@@ -168,3 +168,12 @@ def test_the_settings_as_the_tests_give_them(loopback_app: Flask) -> None:
     assert app.config["WEBHOOKS"].backoff == (1.0, 2.0, 4.0)
     assert not app.config["WEBHOOKS"].allow_http_loopback
     app.extensions["widget_db"].dispose()
+
+
+def test_at_most_twenty_endpoints(loopback_app: Flask) -> None:
+    api = Api(loopback_app.test_client(), new_org(loopback_app)[1])
+    for n in range(20):
+        assert hook(api, f"http://127.0.0.1:9/hook/{n}").status_code == 201
+    body = assert_problem(hook(api, "http://127.0.0.1:9/hook/21"), 409)
+    assert "20" in body["detail"]
+    assert len(api.get("/api/v1/webhooks").get_json()) == 20

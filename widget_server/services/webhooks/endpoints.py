@@ -6,16 +6,18 @@ Another organisation's ids name nothing here (404). The secret is returned once,
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from widget_server.domain.errors import NotFound
+from widget_server.domain.errors import Conflict, NotFound
 from widget_server.domain.ids import new_id, utcnow
 from widget_server.domain.models import WebhookDelivery, WebhookEndpoint
 from widget_server.domain.webhooks import checked_events, new_secret
 from widget_server.services.webhooks import Settings, ssrf
 
 DELIVERY_LOG_LIMIT = 100
+# Every event is written once per endpoint wanting it, in the live transaction: bounded.
+MAX_ENDPOINTS = 20
 
 
 def register(session: Session, organisation_id: str, settings: Settings, url: str,
@@ -23,6 +25,11 @@ def register(session: Session, organisation_id: str, settings: Settings, url: st
     """A new endpoint, its URL checked (form and resolved addresses); with its secret."""
     wanted = checked_events(events)
     ssrf.check(url, settings.allow_http_loopback)
+    held = session.scalar(select(func.count()).select_from(WebhookEndpoint)
+                          .where(WebhookEndpoint.organisation_id == organisation_id)) or 0
+    if held >= MAX_ENDPOINTS:
+        raise Conflict(f"An organisation may have at most {MAX_ENDPOINTS} webhooks; delete "
+                       "one first.")
     endpoint = WebhookEndpoint(id=new_id("wh"), organisation_id=organisation_id, url=url,
                                description=description, events=wanted, secret=new_secret(),
                                created_at=utcnow())

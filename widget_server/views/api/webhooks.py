@@ -30,7 +30,7 @@ def _settings() -> Settings:
 
 @blp.route("/webhooks")
 class Webhooks(MethodView):
-    @blp.doc(security=BEARER, responses=problem_responses(400, 401, 413, 422))
+    @blp.doc(security=BEARER, responses=problem_responses(400, 401, 409, 413, 422))
     @no_query(blp)
     @blp.arguments(WebhookIn)
     @blp.response(201, WebhookCreated)
@@ -39,7 +39,7 @@ class Webhooks(MethodView):
 
         422 naming `url` when it is not https://, too long, carries credentials, does not
         resolve, or resolves to a private, loopback, link-local or other internal address;
-        naming `events` for an unknown event type.
+        naming `events` for an unknown event type; 409 beyond 20 endpoints.
         """
         with db().session() as session:
             return endpoints.register(session, g.organisation_id, _settings(), **wanted)
