@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from widget_server import settings
+from widget_server.services.webhooks import Settings as WebhookSettings
 
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # a SQLite file in the instance folder
@@ -65,6 +66,15 @@ DEFAULTS: dict[str, Any] = {
     # Statistics (CONTRACT §D): a count below this is suppressed, with every count it could
     # be worked out from.
     "STATS_MIN_COUNT": 5,
+    # Webhooks (CONTRACT §D): http:// to loopback allowed (development and tests only), seconds
+    # per attempt, the retry schedule after failures (seconds; the last repeats), how long after
+    # the first attempt retries go on, and seconds between looks at the outbox.
+    "ALLOW_HTTP_WEBHOOKS": False,
+    "WEBHOOK_TIMEOUT": 10.0,
+    "WEBHOOK_BACKOFF": "5,30,120,600,3600,10800,21600",
+    "WEBHOOK_RETRY_WINDOW": 86400,
+    "WEBHOOK_POLL": 0.25,
+    "WEBHOOK_CA_FILE": None,  # authorities for receivers' certificates (else the system's)
 }
 
 
@@ -75,6 +85,10 @@ def load(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config.from_prefixed_env("WIDGET_SERVER")
     app.config.update(overrides or {})
     settings.check(app.config, list(DEFAULTS))
+    app.config["WEBHOOKS"] = WebhookSettings(
+        allow_http_loopback=app.config["ALLOW_HTTP_WEBHOOKS"],
+        timeout=app.config["WEBHOOK_TIMEOUT"], backoff=app.config["WEBHOOK_BACKOFF"],
+        retry_window=app.config["WEBHOOK_RETRY_WINDOW"], ca_file=app.config["WEBHOOK_CA_FILE"])
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'widget.db'}"

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask
 
-from widget_server import config, logs, offload
+from widget_server import config, logs, offload, webhook_worker
 from widget_server.domain.errors import DomainError
 from widget_server.gc_policy import FREEZE_EVERY, CollectorPolicy
 from widget_server.guard import guard
@@ -208,6 +208,7 @@ def serve(app: Flask, host: str, port: int, runner: Runner | None, open_files: i
     if app.extensions["widget_db"].scrubber is not None:
         socketio.start_background_task(scrubbing, app.extensions["widget_db"])
     socketio.start_background_task(app.extensions["widget_lease"].run)
+    webhook_worker.start(app)
     if app.config["GC_POLICY"]:
         policy = CollectorPolicy()
         app.extensions["widget_gc"] = policy

@@ -162,6 +162,15 @@ def smtp_url(value: Any) -> str:
     return value
 
 
+def seconds_list(value: Any) -> tuple[float, ...]:
+    """Seconds, comma-separated (or a JSON list), each above 0 and at most a day."""
+    steps = value if isinstance(value, list) else str(value).split(",")
+    checked = tuple(number(0, 86400, above=True)(step) for step in steps)
+    if not checked:
+        raise ValueError
+    return checked
+
+
 SECONDS = "a number of seconds"
 RULES: dict[str, Rule] = {
     "DATABASE_URL": Rule("a SQLAlchemy URL of SQLite or PostgreSQL "
@@ -211,6 +220,16 @@ RULES: dict[str, Rule] = {
     "METRICS": Rule("true or false", boolean),
     "METRICS_PORT": Rule("a port from 1 to 65535, or nothing", optional(integer(1, 65535))),
     "METRICS_HOST": Rule("an address to listen on, e.g. 127.0.0.1", text(255)),
+    "ALLOW_HTTP_WEBHOOKS": Rule("true or false (http:// to loopback; development and tests "
+                                "only)", boolean),
+    "WEBHOOK_TIMEOUT": Rule(f"{SECONDS} from 0.1 to 120", number(0.1, 120)),
+    "WEBHOOK_BACKOFF": Rule("seconds between retries, comma-separated, each above 0 and at most "
+                            "86400 (e.g. 5,30,120)", seconds_list),
+    "WEBHOOK_RETRY_WINDOW": Rule(f"{SECONDS} from 1 to 2592000 (30 days)",
+                                 number(1, 30 * 86400)),
+    "WEBHOOK_POLL": Rule(f"{SECONDS} from 0.05 to 60", number(0.05, 60)),
+    "WEBHOOK_CA_FILE": Rule("the path of an existing file of certificates (PEM), or nothing",
+                            optional(existing_file)),
     # Below 2 nothing would be suppressed: a count of 1 is one person.
     "STATS_MIN_COUNT": Rule("a whole number from 2 to 1000; the default is 5",
                             integer(2, 1000)),

@@ -23,6 +23,10 @@ ENDPOINTS = {
     "/api/v1/calls/{call_id}/participants/{participant_id}/data": {"delete"},
     "/api/v1/organisation": {"get", "patch"},
     "/api/v1/statistics": {"get"},
+    "/api/v1/webhooks": {"get", "post"},
+    "/api/v1/webhooks/{webhook_id}": {"get", "delete"},
+    "/api/v1/webhooks/{webhook_id}/deliveries": {"get"},
+    "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry": {"post"},
 }
 # The participant's own surface (CONTRACT §C): the manage secret, never an API key.
 PARTICIPANT_ENDPOINTS = {
@@ -41,7 +45,8 @@ PHONE_ENDPOINTS = {
 SCHEMAS = {"NoticeIn", "NoticeOut", "PurposeIn", "CallIn", "CallOut", "CallCreated",
            "CallDetail", "GateOut", "RosterOut", "DecisionOut", "DecisionsPage", "Problem",
            "ParticipantDataOut", "DecisionIn", "DecisionResult", "ErasureOut",
-           "OrganisationOut", "OrganisationPatch", "StatisticsOut"}
+           "OrganisationOut", "OrganisationPatch", "StatisticsOut", "WebhookIn", "WebhookOut",
+           "WebhookCreated", "DeliveryOut"}
 
 
 def _spec(api: Api) -> dict[str, Any]:

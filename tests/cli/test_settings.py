@@ -56,6 +56,12 @@ BAD: dict[str, str] = {
     "METRICS_PORT": "99999",
     "METRICS_HOST": "",
     "STATS_MIN_COUNT": "1",
+    "ALLOW_HTTP_WEBHOOKS": "perhaps",
+    "WEBHOOK_TIMEOUT": "0",
+    "WEBHOOK_BACKOFF": "5,soon,120",
+    "WEBHOOK_RETRY_WINDOW": "0",
+    "WEBHOOK_POLL": "0.001",
+    "WEBHOOK_CA_FILE": "/nonexistent/webhook-ca.pem",
 }
 
 

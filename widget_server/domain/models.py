@@ -269,6 +269,56 @@ class Grant(Base):
     applied_delay_ms: Mapped[int | None]
 
 
+class WebhookEndpoint(Base):
+    """Where an organisation wants its events POSTed (CONTRACT §D). The secret signs every
+    delivery, so it is kept as issued (like the signing key's job, it cannot be a hash); it is
+    shown once, at registration, and never logged."""
+
+    __tablename__ = "webhook_endpoint"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    description: Mapped[str | None] = mapped_column(String(500))
+    events: Mapped[list[str]]
+    secret: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+
+
+class WebhookDelivery(Base):
+    """The outbox: one row per event and endpoint, written in the transaction of the change,
+    then its delivery log. `id` orders a call's deliveries (its `stream`); `message_id` is the
+    `webhook-id` of every attempt. Pseudonymous, like the ledger."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        Index("ix_webhook_delivery_stream", "endpoint_id", "stream", "status", "id"),
+        Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(String(40), unique=True)
+    endpoint_id: Mapped[str] = mapped_column(ForeignKey("webhook_endpoint.id"))
+    # The call the event is about (None for none); deliveries of one stream go in order.
+    call_id: Mapped[str | None] = mapped_column(String(40))
+    stream: Mapped[str] = mapped_column(String(40))
+    event_type: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)  # the exact JSON sent (and signed)
+    created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(10))  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_status: Mapped[int | None]  # the receiver's HTTP status, None when none came
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    last_attempt_at: Mapped[datetime | None]
+    first_attempt_at: Mapped[datetime | None]
+    # After this, a failed attempt is the last one (24 h after the first; a manual retry
+    # makes it now: one attempt).
+    give_up_at: Mapped[datetime | None]
+    next_attempt_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    # A process sending this row holds it until then (several processes never send one row
+    # twice; a process that died lets it go when the lease runs out).
+    lease_until: Mapped[datetime | None]
+
+
 def table(model: type[Base]) -> Table:
     """A model's table, typed for Core statements (bulk writes on hot paths)."""
     return cast(Table, model.__table__)

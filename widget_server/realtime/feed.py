@@ -42,6 +42,9 @@ class HostFeed:
         self._last_sent: dict[str, float] = {}
         # Under eventlet this is a green lock (the entry point monkey-patches threading).
         self._lock = threading.Lock()
+        # Told of every committed change (the serve process's webhook sender wakes on it, so
+        # the outbox rows just committed go at once instead of at its next look).
+        self.on_change: Callable[[], None] | None = None
 
     def announce_call_ended(self, call_id: str) -> None:
         """Tell the call's participants it has ended (after the commit that ended it)."""
@@ -65,6 +68,8 @@ class HostFeed:
             return
         if self.after_publish is not None:
             self.after_publish(call_id)
+        if self.on_change is not None:
+            self.on_change()
         with self._lock:
             if call_id in self._pending:
                 self._pending[call_id].extend(updates)

@@ -11,6 +11,8 @@ from widget_server.domain.models import Call, NoticeVersion, Participant
 from widget_server.domain.notice import DATA_CATEGORIES, purposes_of
 from widget_server.services import metrics
 from widget_server.services.database import scrub_after_commit
+from widget_server.services.webhooks import outbox
+from widget_server.services.webhooks.outbox import Event
 
 
 @dataclass
@@ -55,6 +57,10 @@ def purge(session: Session, now: datetime | None = None) -> PurgeReport:
             removed += result.rowcount  # type: ignore[attr-defined]
         report.calls += 1 if removed else 0
         call.purged_fields = sorted(done | expired)
+        # Reported in this transaction (the outbox), by field names and counts only.
+        outbox.record(session, call.organisation_id, call.id, [Event(
+            "retention.purged", now, {"call_id": call.id, "stage": "personal_data",
+                                      "fields": sorted(expired), "values": removed})])
         call.retention_done = set(call.purged_fields) >= DATA_CATEGORIES
     if report.total:
         scrub_after_commit(session)

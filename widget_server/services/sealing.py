@@ -29,11 +29,14 @@ from widget_server.domain.models import (
     PurposeState,
     Receipt,
     StateCount,
+    WebhookDelivery,
 )
 from widget_server.domain.notice import DATA_CATEGORIES, purposes_of
 from widget_server.domain.signing import KeyRing
 from widget_server.services import checkpoints, ledger
 from widget_server.services.database import scrub_after_commit
+from widget_server.services.webhooks import outbox
+from widget_server.services.webhooks.outbox import Event
 
 
 @dataclass
@@ -75,6 +78,8 @@ def seal(session: Session, now: datetime | None = None) -> int:
         call.title, call.external_ref = "", None
         call.purged_fields, call.retention_done = sorted(DATA_CATEGORIES), True
         call.sealed_at = now
+        outbox.record(session, call.organisation_id, call.id, [Event(
+            "retention.purged", now, {"call_id": call.id, "stage": "sealed"})])
         sealed += 1
     if sealed:  # the blanked title and fields leave the disk too (services/scrub.py)
         scrub_after_commit(session)
@@ -129,6 +134,13 @@ def _delete_proof(session: Session, ring: KeyRing, call_id: str, now: datetime) 
     session.execute(delete(StateCount).where(StateCount.call_id == call_id))
     checkpoints.add_closing(session, ring, call_id, call.ledger_seq, call.ledger_head, events,
                             now)
+    # The delivery log of the call's events goes with its proof; only what is still to be
+    # sent stays, and the news that the proof is gone.
+    session.execute(delete(WebhookDelivery).where(WebhookDelivery.call_id == call_id,
+                                                  WebhookDelivery.status != "pending"))
+    outbox.record(session, call.organisation_id, call_id, [Event(
+        "retention.purged", now, {"call_id": call_id, "stage": "proof_deleted",
+                                  "events": events})])
     call.proof_deleted_at = now
     scrub_after_commit(session)
     session.commit()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from widget_server.domain.errors import NotFound
@@ -27,6 +27,7 @@ from widget_server.domain.models import (
     PurposeState,
     Receipt,
     StateCount,
+    WebhookEndpoint,
     table,
 )
 from widget_server.domain.notice import DATA_CATEGORIES
@@ -34,10 +35,13 @@ from widget_server.services.database import scrub_after_commit
 from widget_server.services.live.commands import ChangeNotice, Command, Decide, Erase
 from widget_server.services.live.notices import NoticeInfo, notice_info, notice_version
 from widget_server.services.live.updates import host_update, snapshot_of
+from widget_server.services.live.webhook_events import events_of
+from widget_server.services.webhooks import outbox
 
 CALLS, PEOPLE, STATES = table(Call), table(Participant), table(PurposeState)
 EVENTS, RECEIPTS, UPDATES, COUNTS = (table(DecisionEvent), table(Receipt), table(CallUpdate),
                                      table(StateCount))
+HOOKS = table(WebhookEndpoint)
 # Participant columns a batch may change, written back in one executemany.
 PERSON_COLUMNS = (*sorted(DATA_CATEGORIES), "ref", "language", "connections", "present",
                   "gate_ok", "blocking_since", "updated_at", "process")
@@ -86,6 +90,12 @@ class LiveCall:
     notice_id: str = ""  # the call's notice (its versions are what a change may move to)
     # Only for an erasure: the people named whose erasure the ledger already records.
     erased: set[str] = field(default_factory=set)
+    # For webhooks (webhook_events.py): the gate and ledger head before the batch, the ledger
+    # head after each update, and the organisation's endpoints (read once, at save).
+    gate_before: bool = False
+    ledger_before: int = 0
+    ledger_marks: list[int] = field(default_factory=list)
+    has_webhooks: bool = False
 
     # reading --------------------------------------------------------------------------
     @property
@@ -204,6 +214,7 @@ class LiveCall:
         self.updates.append({"call_id": self.id, "seq": self.call["update_seq"], "kind": kind,
                              "participant_id": person.id if person else None,
                              "snapshot": snapshot, "created_at": self.now})
+        self.ledger_marks.append(self.call["ledger_seq"])
         name = person.row["display_name"] if person else None
         self.live_updates.append(host_update(self.call["update_seq"], kind, snapshot, name))
 
@@ -218,12 +229,16 @@ def load(session: Session, call_id: str, commands: Iterable[Command], now: datet
     """The call under its lock, with the people and receipts the commands name."""
     row = session.execute(
         select(CALLS, NoticeVersion.content_hash.label("notice_hash"),
-               NoticeVersion.notice_id.label("notice_id"))
+               NoticeVersion.notice_id.label("notice_id"),
+               # Whether to look for webhook endpoints at save: no extra round trip when not.
+               exists().where(HOOKS.c.organisation_id == CALLS.c.organisation_id)
+               .label("has_webhooks"))
         .join(NoticeVersion, NoticeVersion.id == CALLS.c.notice_version_id)
         .where(CALLS.c.id == call_id).with_for_update(of=CALLS)).mappings().first()
     if row is None:
         return None
-    call = {key: value for key, value in row.items() if key not in ("notice_hash", "notice_id")}
+    call = {key: value for key, value in row.items()
+            if key not in ("notice_hash", "notice_id", "has_webhooks")}
     notice = notice_info(session, call["notice_version_id"], row["notice_hash"])
     counts = {(purpose, state): count for purpose, state, count in session.execute(
         select(COUNTS.c.purpose, COUNTS.c.state, COUNTS.c.count)
@@ -254,7 +269,9 @@ def load(session: Session, call_id: str, commands: Iterable[Command], now: datet
             select(RECEIPTS).where(RECEIPTS.c.participant_id.in_(people),
                                    RECEIPTS.c.event_id.in_(event_ids))).mappings()}
     live = LiveCall(call, notice, now, counts, people, receipts, set(counts),
-                    notice_id=row["notice_id"])
+                    notice_id=row["notice_id"], ledger_before=call["ledger_seq"],
+                    has_webhooks=bool(row["has_webhooks"]))
+    live.gate_before = live.gate()["recording_allowed"]
     erasing = {c.participant_id for c in commands if isinstance(c, Erase)}
     if erasing:
         live.erased = set(session.scalars(select(EVENTS.c.participant_id).where(
@@ -268,6 +285,7 @@ def load(session: Session, call_id: str, commands: Iterable[Command], now: datet
 
 def save(session: Session, live: LiveCall) -> None:
     """Write everything the batch changed: a dozen statements whatever its size."""
+    call = live.call
     new = [p for p in live.people.values() if p.new]
     if new:
         session.execute(insert(PEOPLE), [p.row for p in new])
@@ -309,8 +327,12 @@ def save(session: Session, live: LiveCall) -> None:
             present=False, connections=0, blocking_since=None))
     if live.updates:
         session.execute(insert(UPDATES), live.updates)
+    if live.updates and live.has_webhooks:
+        # The outbox, in this same transaction: one query for the organisation's endpoints.
+        endpoints = outbox.subscribers(session, call["organisation_id"])
+        if endpoints:
+            outbox.write(session, endpoints, live.id, events_of(live))
     _save_counts(session, live)
-    call = live.call
     values = {name: call[name] for name in (
         "status", "ended_at", "ledger_seq", "ledger_head", "update_seq", "participant_count",
         "present_count", "blocking_count")}

@@ -70,10 +70,11 @@ def register_api(app: Flask) -> None:
         phone,
         processing,
         statistics,
+        webhooks,
     )
 
     limit_api([notices.blp, calls.blp, participants.blp, me.blp, organisation.blp, grants.blp,
-               processing.blp, phone.blp, statistics.blp])
+               processing.blp, phone.blp, statistics.blp, webhooks.blp])
     api.register_blueprint(notices.blp)
     api.register_blueprint(calls.blp)
     api.register_blueprint(participants.blp)
@@ -83,3 +84,4 @@ def register_api(app: Flask) -> None:
     api.register_blueprint(processing.blp)
     api.register_blueprint(phone.blp)
     api.register_blueprint(statistics.blp)
+    api.register_blueprint(webhooks.blp)
