@@ -300,3 +300,18 @@ def test_an_unknown_participant_costs_about_as_long_as_a_wrong_secret(
                 took[name].append(time.perf_counter() - started)
     wrong, nobody = (statistics.median(took[name]) for name in ("wrong", "nobody"))
     assert 0.5 < wrong / nobody < 2.0, (wrong, nobody)
+
+
+def test_an_erasure_takes_the_meeting_platforms_id_too(world: World, lecture: Lecture) -> None:
+    """The snippet's data-participant-ref names the participant in the meeting platform: an
+    erasure on request (Art. 17) removes it with the personal fields."""
+    ref = "zoom-user-7f3e-canary"
+    pid = lecture.join(CANARY_NAME, ref=ref)
+    assert world.participant(pid).ref == ref
+    answer = erase(world, lecture.call_id, pid)
+    assert answer["erased"] == ["display_name", "ref"] and answer["recorded"] is True
+    person = world.participant(pid)
+    assert person.ref is None and person.display_name is None
+    again = erase(world, lecture.call_id, pid)
+    assert again["recorded"] is False  # nothing left: idempotent
+    assert world.verify().ok

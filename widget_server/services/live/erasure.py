@@ -1,5 +1,6 @@
 """Erasure on request (Art. 17, CONTRACT §C): every personal field of a participant goes now,
-whatever the purposes, and the ledger records that it did (`state: "erased"`, no purpose).
+whatever the purposes (and the meeting platform's id of them, `ref`), and the ledger records
+that it did (`state: "erased"`, no purpose).
 
 Choices stand as they were recorded (the ledger is their proof); only the data goes. A host
 sees the participant's pseudonym from then on.
@@ -18,6 +19,10 @@ def erase(live: LiveCall, command: Erase) -> dict[str, Any]:
     request is recorded even if nothing was held: the controller can show it was done)."""
     person = live.person(command.participant_id)
     held = sorted(person.held())
+    # The meeting platform's id of the participant (the snippet's data-participant-ref)
+    # identifies them there: it goes too. A phone caller's ref is only their masked label.
+    if person.row.get("ref") and person.row["channel"] != "phone":
+        held.append("ref")
     if not held and person.id in live.erased:
         return {"erased": [], "held": [], "recorded": False, "ledger": None}
     for name in held:
