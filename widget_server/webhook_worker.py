@@ -39,7 +39,7 @@ class WebhookWorker:
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         self.in_flight = 0
         self.lock = threading.Lock()
-        # Set after a commit with host updates (realtime/feed.py): look at the outbox now.
+        # Set after a commit that wrote deliveries (realtime/feed.py): look at the outbox now.
         self.woken = threading.Event()
 
     def wake(self) -> None:

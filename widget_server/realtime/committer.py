@@ -174,6 +174,8 @@ class Committer:
             self.feed.announce_call_ended(call_id)
         for change in applied.notice_changes:
             self.feed.announce_notice_changed(change)
+        if applied.webhooks:
+            self.feed.outbox_written()
         metrics.FANOUT_SECONDS.observe(time.perf_counter() - committed)
 
     def _publish(self, call_id: str, updates: list[dict[str, Any]]) -> None:

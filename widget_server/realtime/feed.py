@@ -62,14 +62,17 @@ class HostFeed:
         columns may have changed; hosts drop updates with seq ≤ roster.seq)."""
         self.io.emit("roster", roster, to=host_room(call_id), namespace=HOST_NAMESPACE)
 
+    def outbox_written(self) -> None:
+        """A commit wrote webhook deliveries: the sender looks at the outbox now."""
+        if self.on_change is not None:
+            self.on_change()
+
     def publish_many(self, call_id: str, updates: list[dict[str, Any]]) -> None:
         """Send updates committed together, in order, as one message."""
         if not updates:
             return
         if self.after_publish is not None:
             self.after_publish(call_id)
-        if self.on_change is not None:
-            self.on_change()
         with self._lock:
             if call_id in self._pending:
                 self._pending[call_id].extend(updates)

@@ -32,6 +32,7 @@ from widget_server.services.live.ending import end_call
 from widget_server.services.live.erasure import erase
 from widget_server.services.live.notice_change import change_notice
 from widget_server.services.live.presence import join, leave, mark_away
+from widget_server.services.webhooks import outbox
 
 Outcome = dict[str, Any] | DomainError
 
@@ -49,9 +50,13 @@ class Applied:
     updates: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     ended: list[str] = field(default_factory=list)
     notice_changes: list[dict[str, Any]] = field(default_factory=list)
+    # The batch wrote webhook deliveries: wake the sender (a batch of an organisation without
+    # webhooks wakes nothing and costs nothing more).
+    webhooks: bool = False
 
     def extend(self, other: "Applied") -> None:
         self.outcomes += other.outcomes
+        self.webhooks = self.webhooks or other.webhooks
         for call_id, updates in other.updates.items():
             self.updates.setdefault(call_id, []).extend(updates)
         self.ended += other.ended
@@ -86,6 +91,7 @@ def apply(session: Session, commands: Sequence[Command], policy: Policy | None =
                 applied.ended.append(call_id)
             applied.notice_changes += live.notice_changes
     session.commit()
+    applied.webhooks = bool(session.info.pop(outbox.WRITTEN, False))
     applied.outcomes = [o for o in outcomes if o is not None]
     return applied
 

@@ -42,6 +42,9 @@ def body(event: Event) -> str:
                        "data": event.data}, separators=(",", ":"), sort_keys=True)
 
 
+WRITTEN = "webhook_outbox_written"  # session.info: this transaction wrote deliveries
+
+
 def write(session: Session, endpoints: list[tuple[str, frozenset[str]]],
           call_id: str | None, events: list[Event]) -> int:
     """Add a delivery per event and endpoint subscribed to it, in the caller's transaction;
@@ -59,6 +62,8 @@ def write(session: Session, endpoints: list[tuple[str, frozenset[str]]],
                   "next_attempt_at": due} for endpoint_id in wanting]
     if rows:
         session.execute(insert(DELIVERIES), rows)
+        # Read after the commit (live.Applied.webhooks): only then is the sender woken.
+        session.info[WRITTEN] = True
     return len(rows)
 
 

@@ -55,3 +55,5 @@ def tell_live_clients(applied: live.Applied) -> None:
         feed.announce_call_ended(call_id)
     for change in applied.notice_changes:
         feed.announce_notice_changed(change)
+    if applied.webhooks:
+        feed.outbox_written()
