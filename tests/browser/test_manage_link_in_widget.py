@@ -55,10 +55,11 @@ def inbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Inbox]:
     folder = tmp_path_factory.mktemp("smtp")
     maildir, port = folder / "Maildir", free_port()
     mailbox.Maildir(str(maildir), create=True)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
-         "-c", "aiosmtpd.handlers.Mailbox", str(maildir)],
-        stdout=subprocess.DEVNULL, stderr=(folder / "smtp.log").open("wb"))
+    with (folder / "smtp.log").open("wb") as log:  # the child keeps its own copy
+        process = subprocess.Popen(
+            [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
+             "-c", "aiosmtpd.handlers.Mailbox", str(maildir)],
+            stdout=subprocess.DEVNULL, stderr=log)
     try:
         deadline = time.monotonic() + 15
         while True:

@@ -265,4 +265,5 @@ def test_roster_and_updates_say_who_blocks_recording_and_since_when(
     assert left is not None
     assert (left["participant"]["blocking"], left["participant"]["blocking_since"]) == (
         False, None)  # not present: holds nothing up
-    assert lecture.gate() == {"recording_allowed": False, "blocking": [], "seq": left["seq"]}
+    assert lecture.gate() == {"recording_allowed": False, "blocking": 0,
+                              "blocking_participants": [], "seq": left["seq"]}
