@@ -209,11 +209,26 @@ class Participant:
         self.client.disconnect()
 
 
+def in_order(client: socketio.Client) -> None:
+    """Handle each message on the client's reading thread, in the order it came off the
+    socket. engineio's client hands every message to a thread of its own, so on a loaded
+    machine two updates can be handled (and recorded) in the other order than they arrived:
+    a test of the server's ordering must see the socket's order."""
+    trigger = client.eio._trigger_event
+
+    def sequential(event: str, *args: Any, **kwargs: Any) -> Any:
+        kwargs["run_async"] = False
+        return trigger(event, *args, **kwargs)
+
+    client.eio._trigger_event = sequential  # type: ignore[method-assign]
+
+
 class Host:
     """A host client that records the roster and every update, in arrival order."""
 
     def __init__(self, url: str, token: str) -> None:
         self.client = socketio.Client(reconnection=False)
+        in_order(self.client)
         self.roster: dict[str, Any] | None = None
         self.updates: list[dict[str, Any]] = []
         self.arrivals: list[float] = []

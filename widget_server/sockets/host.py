@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from widget_server import logs
 from widget_server.domain.errors import ValidationFailed
 from widget_server.domain.tokens import HOST
 from widget_server.realtime import host_room
@@ -31,11 +32,15 @@ class HostNamespace(CallNamespace):
         self.connections.pop(sid)
 
     def _send_roster(self, sid: str, call_id: str) -> None:
-        with self.database.read_session() as session:
-            snapshot = roster.roster(session, call_id)
-        self.emit("roster", snapshot, to=sid)
-        # The call's processors and the plan each last applied (the dashboard's panel).
-        self.emit("processors", self.app.extensions["widget_plans"].processors(call_id), to=sid)
+        try:
+            with self.database.read_session() as session:
+                snapshot = roster.roster(session, call_id)
+            self.emit("roster", snapshot, to=sid)
+            # The call's processors and the plan each last applied (the dashboard's panel).
+            self.emit("processors", self.app.extensions["widget_plans"].processors(call_id),
+                      to=sid)
+        except Exception as err:  # a task of its own: logged, and the host's resync repairs
+            logs.failure("roster_send_failed", err, call=call_id)
 
     def _history(self, connection: Connection, data: dict[str, Any]) -> dict[str, Any]:
         if data:
