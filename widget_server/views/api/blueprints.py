@@ -8,9 +8,10 @@ from flask import current_app, g, request
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
+from widget_server.domain.errors import Unauthorized
 from widget_server.schemas.common import NoQuery
 from widget_server.schemas.loading import REQUEST_PARSER
-from widget_server.services import live
+from widget_server.services import grants, live
 from widget_server.services.database import Database
 from widget_server.views.api.auth import organisation_id
 
@@ -57,3 +58,17 @@ def tell_live_clients(applied: live.Applied) -> None:
         feed.announce_notice_changed(change)
     if applied.webhooks:
         feed.outbox_written()
+
+
+def authenticate_grant(role: str) -> None:
+    """A grant token's request (`Authorization: Bearer <grant id>.<secret>`) of `role`: the
+    grant in `g.grant`, or the one refusal for every bad token. A secret in the query is
+    refused first (never logged)."""
+    from widget_server.views.api.me import refuse_secret_in_query
+
+    refuse_secret_in_query()
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        raise Unauthorized(grants.REFUSAL)
+    with db().read_session() as session:
+        g.grant = grants.authenticate(session, token.strip(), role)

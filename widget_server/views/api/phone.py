@@ -4,12 +4,12 @@ or a widget participant, is not found (404)."""
 
 from typing import Any
 
-from flask import Response, g, request, url_for
+from flask import Response, g, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from widget_server.domain.errors import Unauthorized, ValidationFailed
+from widget_server.domain.errors import ValidationFailed
 from widget_server.schemas.common import path_id, problem_responses
 from widget_server.schemas.loading import REQUEST_PARSER
 from widget_server.schemas.phone import (
@@ -22,8 +22,13 @@ from widget_server.schemas.phone import (
     ScriptQuery,
 )
 from widget_server.services import grants, phone
-from widget_server.views.api.blueprints import db, no_query, public_base, tell_live_clients
-from widget_server.views.api.me import refuse_secret_in_query
+from widget_server.views.api.blueprints import (
+    authenticate_grant,
+    db,
+    no_query,
+    public_base,
+    tell_live_clients,
+)
 
 TELEPHONY: list[dict[str, list[str]]] = [{"telephony": []}]
 TWIML = "text/xml"
@@ -38,12 +43,7 @@ blp.ARGUMENTS_PARSER = REQUEST_PARSER
 
 @blp.before_request
 def _authenticate() -> None:
-    refuse_secret_in_query()
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer":
-        raise Unauthorized(grants.REFUSAL)
-    with db().read_session() as session:
-        g.grant = grants.authenticate(session, token.strip(), grants.TELEPHONY)
+    authenticate_grant(grants.TELEPHONY)
 
 
 def _responses(*statuses: int) -> dict[int | str, Any]:

@@ -4,18 +4,17 @@ followed. A grant is for one call and one purpose: naming another is refused (40
 
 from typing import Any
 
-from flask import current_app, g, request
+from flask import current_app, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from widget_server.domain.errors import ForbiddenCall, Unauthorized, WrongPurpose
+from widget_server.domain.errors import ForbiddenCall, WrongPurpose
 from widget_server.schemas.common import problem_responses
 from widget_server.schemas.grants import AppliedIn, PlanOut, PlanQuery, ProcessorOut
 from widget_server.schemas.loading import REQUEST_PARSER
 from widget_server.services import grants, processing
-from widget_server.views.api.blueprints import db, no_query
-from widget_server.views.api.me import refuse_secret_in_query
+from widget_server.views.api.blueprints import authenticate_grant, db, no_query
 
 GRANT: list[dict[str, list[str]]] = [{"grant": []}]
 
@@ -27,12 +26,7 @@ blp.ARGUMENTS_PARSER = REQUEST_PARSER
 
 @blp.before_request
 def _authenticate() -> None:
-    refuse_secret_in_query()
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer":
-        raise Unauthorized(grants.REFUSAL)
-    with db().read_session() as session:
-        g.grant = grants.authenticate(session, token.strip(), grants.PROCESSOR)
+    authenticate_grant(grants.PROCESSOR)
 
 
 def _responses(*statuses: int) -> dict[int | str, Any]:
